@@ -3,7 +3,7 @@ namespace EdgeAgent.Engine.Tensors;
 /// <summary>A .npy file that cannot be read: its message names the file and what is wrong with it.</summary>
 public sealed class NpyFormatException : EngineUserException
 {
-    public NpyFormatException(string file, string problem) : base($"{file}: malformed .npy file: {problem}")
+    public NpyFormatException(string file, string problem) : base($"{file}: cannot read .npy file: {problem}")
     {
         File = file;
         Problem = problem;
