@@ -1,6 +1,8 @@
+using EdgeAgent.Agent.Cli;
+
 namespace EdgeAgent.Agent;
 
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args) => CommandLine.Run(args, Console.Out, Console.Error);
 }

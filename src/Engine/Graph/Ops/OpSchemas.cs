@@ -1,0 +1,72 @@
+namespace EdgeAgent.Engine.Graph.Ops;
+
+/// <summary>
+/// Every op the engine supports, defined once: its shape rule lives here, its reference kernel
+/// in Backends/Reference. An op missing from this table is unsupported everywhere.
+/// </summary>
+public static class OpSchemas
+{
+    private static readonly Dictionary<string, OpSchema> Table = Build();
+
+    public static IReadOnlyCollection<string> Names => Table.Keys;
+
+    public static bool IsSupported(Node node) => node.Domain == "" && Table.ContainsKey(node.OpType);
+
+    public static OpSchema Get(string opType) =>
+        Table.TryGetValue(opType, out var schema) ? schema : throw new InvalidOperationException($"no schema for {opType}");
+
+    /// <summary>Every unsupported op type with its first node, in graph order; empty when all are supported.</summary>
+    public static IReadOnlyList<(string OpType, string FirstNode)> FindUnsupported(ModelGraph graph) =>
+        graph.Nodes.Where(n => !IsSupported(n))
+            .GroupBy(n => n.Domain == "" ? n.OpType : $"{n.Domain}.{n.OpType}")
+            .Select(g => (g.Key, g.First().DisplayName))
+            .ToList();
+
+    public static void ThrowIfUnsupported(ModelGraph graph)
+    {
+        var unsupported = FindUnsupported(graph);
+        if (unsupported.Count > 0) throw new UnsupportedOpsException(unsupported);
+    }
+
+    private static Dictionary<string, OpSchema> Build()
+    {
+        var table = new Dictionary<string, OpSchema>(StringComparer.Ordinal);
+        void Add(Action<ShapeContext> rule, params string[] ops)
+        {
+            foreach (var op in ops) table.Add(op, new OpSchema(op, rule));
+        }
+
+        Add(ElementwiseShapes.SameAsInput,
+            "Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Sqrt", "Exp", "Log",
+            "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Identity", "Clip", "Softmax", "Not",
+            "BatchNormalization", "LayerNormalization");
+        Add(ElementwiseShapes.Dropout, "Dropout");
+        Add(ElementwiseShapes.Arithmetic, "Add", "Sub", "Mul", "Div", "Pow");
+        Add(ElementwiseShapes.Comparison, "Equal", "Less", "Greater", "And");
+        Add(ElementwiseShapes.Where, "Where");
+        Add(ElementwiseShapes.Cast, "Cast");
+        Add(LinearShapes.MatMul, "MatMul");
+        Add(LinearShapes.Gemm, "Gemm");
+        Add(LinearShapes.Conv, "Conv");
+        Add(LinearShapes.ConvTranspose, "ConvTranspose");
+        Add(LinearShapes.Pool, "MaxPool", "AveragePool");
+        Add(LinearShapes.GlobalPool, "GlobalAveragePool", "GlobalMaxPool");
+        Add(LinearShapes.Reduce, "ReduceMean", "ReduceSum", "ReduceMax");
+        Add(LayoutShapes.Flatten, "Flatten");
+        Add(LayoutShapes.Reshape, "Reshape");
+        Add(LayoutShapes.Transpose, "Transpose");
+        Add(LayoutShapes.Squeeze, "Squeeze");
+        Add(LayoutShapes.Unsqueeze, "Unsqueeze");
+        Add(LayoutShapes.Concat, "Concat");
+        Add(LayoutShapes.Split, "Split");
+        Add(LayoutShapes.Slice, "Slice");
+        Add(LayoutShapes.Gather, "Gather");
+        Add(LayoutShapes.Expand, "Expand");
+        Add(LayoutShapes.Pad, "Pad");
+        Add(LayoutShapes.Resize, "Resize");
+        Add(SourceShapes.Shape, "Shape");
+        Add(SourceShapes.Constant, "Constant");
+        Add(SourceShapes.ConstantOfShape, "ConstantOfShape");
+        return table;
+    }
+}
