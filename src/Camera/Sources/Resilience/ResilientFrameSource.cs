@@ -64,8 +64,10 @@ public sealed class ResilientFrameSource : IFrameSource
     {
         while (true)
         {
-            if (_state is SourceState.Ended or SourceState.Failed)
+            if (_state == SourceState.Ended)
                 return null;
+            if (_state == SourceState.Failed)
+                throw new FrameSourceException($"{Name}: failed: {_lastError}");
             if (_inner is null)
             {
                 await BackoffAsync(cancellationToken).ConfigureAwait(false);
