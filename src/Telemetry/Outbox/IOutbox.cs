@@ -1,0 +1,28 @@
+namespace EdgeAgent.Telemetry.Outbox;
+
+/// <summary>
+/// Store-and-forward queue: producers append, one forwarder reads in order and acknowledges
+/// what the broker accepted. Delivery is at-least-once; sequence numbers let receivers drop duplicates.
+/// </summary>
+public interface IOutbox : IDisposable
+{
+    /// <summary>Stores the payload under the stream's next sequence number and returns that number.</summary>
+    ulong Append(string stream, ReadOnlySpan<byte> payload, long timestampUnixMs);
+
+    /// <summary>Up to <paramref name="max"/> records after the last one read; empty when caught up.</summary>
+    IReadOnlyList<OutboxRecord> Read(int max);
+
+    /// <summary>Everything up to and including <paramref name="last"/> was delivered; <paramref name="count"/> records.</summary>
+    void Acknowledge(OutboxRecord last, int count);
+
+    /// <summary>Forget what was read but not acknowledged, so the next <see cref="Read"/> starts again after the last acknowledged record.</summary>
+    void Rewind();
+
+    /// <summary>Records of the stream dropped (outbox full) since the last call; reported in the next message.</summary>
+    ulong TakeDropped(string stream);
+
+    /// <summary>Completes when records may be available to <see cref="Read"/>.</summary>
+    Task WaitForRecordsAsync(CancellationToken cancellationToken);
+
+    OutboxStats Stats { get; }
+}
