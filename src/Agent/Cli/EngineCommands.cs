@@ -98,15 +98,18 @@ public static class EngineCommands
         }
 
         output.WriteLine($"model: {modelPath}");
-        output.WriteLine($"  producer {Text(model.ProducerName)} {model.ProducerVersion}, IR version {model.IrVersion}, opset {model.Opset}");
+        output.WriteLine($"  producer: {Text($"{model.ProducerName} {model.ProducerVersion}".Trim())}, IR version {model.IrVersion}, opset {model.Opset}");
         output.WriteLine("inputs:");
         foreach (var v in graph.Inputs) output.WriteLine($"  {v.Name}: {InputBinding.Describe(v)}");
         output.WriteLine("outputs:");
         foreach (var v in graph.Outputs) output.WriteLine($"  {v.Name}: {InputBinding.Describe(v)}");
-        var weights = graph.Initializers.ToList();
-        long parameters = weights.Sum(w => (long)w.Constant!.Length);
-        long bytes = weights.Sum(w => (long)w.Constant!.Length * Math.Max(1, w.Constant.Type.SizeOf()));
-        output.WriteLine($"parameters: {parameters:N0} in {weights.Count} initializers ({bytes / 1048576.0:F1} MiB)");
+        // Exporters store weights as initializers or as Constant nodes; count both.
+        var weights = graph.Initializers.Select(w => w.Constant!)
+            .Concat(graph.Nodes.Where(n => n.OpType == "Constant").Select(n => n.Attribute("value")?.Tensor).OfType<Tensor>())
+            .ToList();
+        long parameters = weights.Sum(w => (long)w.Length);
+        long bytes = weights.Sum(w => (long)w.Length * Math.Max(1, w.Type.SizeOf()));
+        output.WriteLine($"parameters: {parameters:N0} in {weights.Count} constant tensors ({bytes / 1048576.0:F1} MiB)");
         output.WriteLine($"ops: {graph.Nodes.Count} nodes");
         foreach (var group in graph.Nodes.GroupBy(n => n.OpType).OrderByDescending(g => g.Count()).ThenBy(g => g.Key))
             output.WriteLine($"  {group.Key,-22} {group.Count(),5}");
