@@ -1,4 +1,5 @@
 using EdgeAgent.Engine.Backends.Reference;
+using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Onnx;
 using EdgeAgent.Engine.Onnx.Proto;
 using EdgeAgent.Engine.Tensors;
@@ -124,32 +125,38 @@ public static class ConformanceRunner
             var ours = new ReferenceExecutor(model).Run(builder.Feeds);
             var theirs = OrtOracle.Run(path, builder.Feeds);
             Assert.Equal(theirs.Keys.Order(), ours.Keys.Order());
+            // Every output is checked before failing, so one run shows all the variants that disagree.
+            var failures = new List<string>();
             foreach (var value in model.Graph.Outputs)
             {
-                string label = $"{c.Name}: output '{value.Name}'";
-                Tensor expected = theirs[value.Name], actual = ours[value.Name];
-                Assert.True(expected.Type == actual.Type, $"{label}: type {actual.Type.Name()}, ORT gives {expected.Type.Name()}");
-                Assert.True(expected.Type == value.Type, $"{label}: inferred type {value.Type.Name()}, ORT gives {expected.Type.Name()}");
-                Assert.True(value.Shape is { IsStatic: true } && value.Shape.ToInts().SequenceEqual(expected.Shape),
-                    $"{label}: inferred shape {value.Shape?.ToString() ?? "?"}, ORT gives {Tensor.ShapeText(expected.Shape)}");
-                if (expected.Type.IsFloat())
-                {
-                    output.WriteLine($"{value.Name}: {Tensor.ShapeText(expected.Shape)}, rel L2 {TensorAssert.RelativeL2(expected, actual):E2}");
-                    TensorAssert.AssertClose(expected, actual, Tolerance, label);
-                }
-                else
-                {
-                    Assert.True(expected.Shape.SequenceEqual(actual.Shape),
-                        $"{label}: shape {Tensor.ShapeText(actual.Shape)}, ORT gives {Tensor.ShapeText(expected.Shape)}");
-                    long[] e = expected.ToLongs(), a = actual.ToLongs();
-                    int first = Enumerable.Range(0, e.Length).FirstOrDefault(i => e[i] != a[i], -1);
-                    Assert.True(first < 0, $"{label}: element {first} is {(first < 0 ? 0 : a[first])}, ORT gives {(first < 0 ? 0 : e[first])}");
-                }
+                try { CheckOutput(c, value, theirs[value.Name], ours[value.Name], output); }
+                catch (Xunit.Sdk.XunitException e) { failures.Add(e.Message); }
             }
+            if (failures.Count > 0) Assert.Fail(string.Join(Environment.NewLine, failures));
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    private static void CheckOutput(ConformanceCase c, Value value, Tensor expected, Tensor actual, ITestOutputHelper output)
+    {
+        string label = $"{c.Name}: output '{value.Name}'";
+        Assert.True(expected.Type == actual.Type, $"{label}: type {actual.Type.Name()}, ORT gives {expected.Type.Name()}");
+        Assert.True(expected.Type == value.Type, $"{label}: inferred type {value.Type.Name()}, ORT gives {expected.Type.Name()}");
+        Assert.True(value.Shape is { IsStatic: true } && value.Shape.ToInts().SequenceEqual(expected.Shape),
+            $"{label}: inferred shape {value.Shape?.ToString() ?? "?"}, ORT gives {Tensor.ShapeText(expected.Shape)}");
+        if (expected.Type.IsFloat())
+        {
+            output.WriteLine($"{value.Name}: {Tensor.ShapeText(expected.Shape)}, rel L2 {TensorAssert.RelativeL2(expected, actual):E2}");
+            TensorAssert.AssertClose(expected, actual, Tolerance, label);
+            return;
+        }
+        Assert.True(expected.Shape.SequenceEqual(actual.Shape),
+            $"{label}: shape {Tensor.ShapeText(actual.Shape)}, ORT gives {Tensor.ShapeText(expected.Shape)}");
+        long[] e = expected.ToLongs(), a = actual.ToLongs();
+        int first = Enumerable.Range(0, e.Length).FirstOrDefault(i => e[i] != a[i], -1);
+        Assert.True(first < 0, $"{label}: element {first} is {(first < 0 ? 0 : a[first])}, ORT gives {(first < 0 ? 0 : e[first])}");
     }
 }

@@ -62,6 +62,9 @@ internal static class ResizeKernel
 
     private static double SourceCoordinate(int o, double scale, int inSize, int outSize, string mode, Node node) => mode switch
     {
+        // An axis that is not resized maps to itself, as in ONNX Runtime. Taken literally, tf_half_pixel_for_nn
+        // would shift it by half a pixel, and nearest_mode ceil would then read the next batch item or channel.
+        _ when inSize == outSize && scale == 1 => o,
         "half_pixel" => (o + 0.5) / scale - 0.5,
         "pytorch_half_pixel" => outSize > 1 ? (o + 0.5) / scale - 0.5 : 0,
         "align_corners" => outSize == 1 ? 0 : o * (inSize - 1) / (double)(outSize - 1),
