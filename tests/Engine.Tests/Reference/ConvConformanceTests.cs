@@ -78,6 +78,8 @@ public sealed class ConvConformanceTests(ITestOutputHelper output)
             b.Out("ConvTranspose", [x, w], Ints("strides", 2, 2), Ints("output_shape", 10, 8), String("auto_pad", "SAME_UPPER"));
             b.Out("ConvTranspose", [x, w], Ints("strides", 2, 2), Ints("output_shape", 10, 9), String("auto_pad", "SAME_LOWER"));
             b.Out("ConvTranspose", [x, w], Ints("strides", 2, 2), String("auto_pad", "SAME_UPPER"));
+            b.Out("ConvTranspose", [x, w], Ints("strides", 2, 2), Ints("output_shape", 10, 9));
+            b.Out("ConvTranspose", [x, w], Ints("strides", 3, 2), Ints("output_shape", 14, 8));
         }),
         new("ConvTranspose 1-D", 17, b =>
         {

@@ -38,6 +38,13 @@ public sealed class LayoutConformanceTests(ITestOutputHelper output)
         {
             b.OutOf(DataType.Int64, "Reshape", [b.IntInput("i", -9, 9, 2, 6), b.Longs("shape", 3, -1, 2)]);
         }),
+        new("Reshape from the exporters' Shape, Gather, Unsqueeze, Concat chain", 13, b =>
+        {
+            var x = b.Input("x", 2, 3, 4, 5);
+            var batch = b.Model.Op("Gather", [b.Model.Op("Shape", [x]), b.Model.Initializer("zero", Tensor.Scalar(0L))]);
+            var shape = b.Model.Op("Concat", [b.Model.Op("Unsqueeze", [batch, b.Longs("axis0", 0)]), b.Longs("rest", -1, 10)], Int("axis", 0));
+            b.Out("Reshape", [x, shape]);
+        }),
         new("Transpose permutations", 13, b =>
         {
             var x = b.Input("x", 2, 3, 4, 5);
@@ -65,13 +72,14 @@ public sealed class LayoutConformanceTests(ITestOutputHelper output)
             var y = b.Input("y", 3, 4);
             b.Out("Unsqueeze", [y, b.Longs("a3", 0, 3)]);
             b.Out("Unsqueeze", [y, b.Longs("a4", 1, -1)]);
+            b.Out("Unsqueeze", [y, b.Longs("unsorted", 3, 0)]);
             b.OutOf(DataType.Int64, "Unsqueeze", [b.IntInput("s", -9, 9), b.Longs("a5", 0)]);
         }),
         new("Concat axes", 13, b =>
         {
             b.Out("Concat", [b.Input("a", 2, 1, 4), b.Input("b", 2, 3, 4), b.Input("c", 2, 2, 4)], Int("axis", 1));
             b.Out("Concat", [b.Input("d", 2, 3), b.Input("e", 2, 1)], Int("axis", -1));
-            b.OutOf(DataType.Int64, "Concat", [b.IntInput("i", -9, 9, 2), b.IntInput("j", -9, 9, 1), b.Longs("k", 7, 8)], Int("axis", 0));
+            b.OutOf(DataType.Int64, "Concat", [b.IntInput("i", -9, 9, 2), b.IntInput("j", -9, 9, 1), b.Longs("k", 7, 8), b.Model.Initializer("empty", Tensor.FromLongs([], 0))], Int("axis", 0));
         }),
         new("Split with sizes input and equal parts", 13, b =>
         {
@@ -134,6 +142,12 @@ public sealed class LayoutConformanceTests(ITestOutputHelper output)
             b.Out("Pad", [x, pads], String("mode", "edge"));
             b.Out("Pad", [x, b.Longs("crop", 0, 1, -1, 0, 0, 0, 2, -2)]);
             b.OutOf(DataType.Int64, "Pad", [b.IntInput("i", -9, 9, 3), b.Longs("pads_i", 2, 1), b.Model.Initializer("value_i", Tensor.Scalar(7L))]);
+        }),
+        new("Pad opset 18 axes input", 18, b =>
+        {
+            var x = b.Input("x", 2, 3, 4);
+            b.Out("Pad", [x, b.Longs("pads", 1, 2, 0, 3), "", b.Longs("axes", -1, 1)]);
+            b.Out("Pad", [x, b.Longs("pads2", 2, 1), b.Scalar("value", 9), b.Longs("axes2", 2)], String("mode", "reflect"));
         }),
         new("Pad opset 11 inputs", 11, b =>
         {

@@ -1,6 +1,7 @@
 using EdgeAgent.Engine.Tensors;
 using Xunit.Abstractions;
 using static EdgeAgent.Engine.Onnx.OnnxAttr;
+using Tensor = EdgeAgent.Engine.Tensors.Tensor;
 
 namespace EdgeAgent.Engine.Tests.Reference;
 
@@ -92,6 +93,16 @@ public sealed class MathConformanceTests(ITestOutputHelper output)
             b.OutOf(DataType.Int64, "Div", [x, b.IntInput("negative", -7, -1, 4)]);
             b.OutOf(DataType.Int64, "Pow", [x, b.IntInput("exponent", 0, 3, 4)]);
         }),
+        new("Pow with an int64 exponent, arithmetic on int32", 17, b =>
+        {
+            b.Out("Pow", [b.Positive("base", 3, 4), b.IntInput("exponent", -2, 3, 4)]);
+            var i = b.Feed("i", Tensor.FromInts([3, -7, 12, 0, -1, 5], 2, 3));
+            var j = b.Feed("j", Tensor.FromInts([2, -3, 4], 3));
+            b.OutOf(DataType.Int32, "Add", [i, j]);
+            b.OutOf(DataType.Int32, "Mul", [i, j]);
+            b.OutOf(DataType.Int32, "Div", [i, j]);
+            b.OutOf(DataType.Bool, "Less", [i, j]);
+        }),
         new("Equal, Less, Greater on float and int64", 17, b =>
         {
             // Small whole numbers, so that Equal is true for some elements.
@@ -160,6 +171,7 @@ public sealed class MathConformanceTests(ITestOutputHelper output)
             b.Out("Softmax", [x]);
             b.Out("Softmax", [x], Int("axis", 2));
             b.Out("Softmax", [x], Int("axis", 0));
+            b.Out("Softmax", [x], Int("axis", -1));
         }),
         new("ReduceMean, ReduceSum, ReduceMax opset 13", 13, b =>
         {
@@ -189,6 +201,14 @@ public sealed class MathConformanceTests(ITestOutputHelper output)
             b.Out("ReduceMax", [x, b.Longs("axes2", 0, 1)], Int("keepdims", 0));
             b.Out("ReduceMax", [x]);
             b.Out("ReduceMean", [x]);
+        }),
+        new("ReduceMax on int64, empty axes input", 18, b =>
+        {
+            var x = b.Input("x", 2, 3, 4);
+            var none = b.Model.Initializer("none", Tensor.FromLongs([], 0));
+            b.Out("ReduceMean", [x, none]);
+            b.Out("ReduceMax", [x, none], Int("noop_with_empty_axes", 1));
+            b.OutOf(DataType.Int64, "ReduceMax", [b.IntInput("i", -99, 99, 3, 4), b.Longs("axes", 1)], Int("keepdims", 0));
         }),
         new("LayerNormalization axes, with and without bias", 17, b =>
         {

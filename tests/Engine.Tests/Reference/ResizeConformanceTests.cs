@@ -77,6 +77,7 @@ public sealed class ResizeConformanceTests(ITestOutputHelper output)
             b.Out("Upsample", [x, b.Floats("scales", 1, 1, 2, 2)]);
             b.Out("Upsample", [x, b.Floats("scales3", 1, 1, 3, 2)], String("mode", "nearest"));
             b.Out("Upsample", [x, b.Floats("scales_linear", 1, 1, 2, 2)], String("mode", "linear"));
+            b.Out("Upsample", [x, b.Model.Op("Constant", [], Tensor("value", Tensor.FromFloats([1, 1, 2, 1], 4)))]);
         }),
         new("Upsample opset 7 scales attribute", 7, b =>
         {
