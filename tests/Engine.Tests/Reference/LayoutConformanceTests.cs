@@ -45,6 +45,14 @@ public sealed class LayoutConformanceTests(ITestOutputHelper output)
             var shape = b.Model.Op("Concat", [b.Model.Op("Unsqueeze", [batch, b.Longs("axis0", 0)]), b.Longs("rest", -1, 10)], Int("axis", 0));
             b.Out("Reshape", [x, shape]);
         }),
+        new("Scalars: Reshape to and from rank 0, Shape of a scalar, ConstantOfShape of an empty shape", 13, b =>
+        {
+            var s = b.Input("s", []);
+            b.Out("Reshape", [s, b.Longs("one", 1)]);
+            b.Out("Reshape", [b.Input("v", 1), b.Model.Initializer("no_dims", Tensor.FromLongs([], 0))]);
+            b.OutOf(DataType.Int64, "Shape", [s]);
+            b.Out("ConstantOfShape", [b.Model.Initializer("empty_shape", Tensor.FromLongs([], 0))], Tensor("value", TensorOf([4], 1)));
+        }),
         new("Transpose permutations", 13, b =>
         {
             var x = b.Input("x", 2, 3, 4, 5);
