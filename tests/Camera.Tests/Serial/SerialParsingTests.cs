@@ -1,0 +1,175 @@
+using System.Text;
+using EdgeAgent.Camera.Serial;
+
+namespace EdgeAgent.Camera.Tests.Serial;
+
+public class SerialSettingsTests
+{
+    [Theory]
+    [InlineData("115200,8N1", 115200, 8, Parity.None, 1, FlowControl.None)]
+    [InlineData("9600,7E2", 9600, 7, Parity.Even, 2, FlowControl.None)]
+    [InlineData("19200, 8o1 ,rtscts", 19200, 8, Parity.Odd, 1, FlowControl.RtsCts)]
+    [InlineData("4000000,5N1,xonxoff", 4000000, 5, Parity.None, 1, FlowControl.XonXoff)]
+    public void Valid_settings(string line, int baud, int bits, Parity parity, int stop, FlowControl flow)
+    {
+        var s = SerialSettings.Parse("/dev/ttyUSB0", line);
+        Assert.Equal((baud, bits, parity, stop, flow), (s.BaudRate, s.DataBits, s.Parity, s.StopBits, s.FlowControl));
+    }
+
+    [Theory]
+    [InlineData("/dev/ttyUSB0", "", "must look like")]
+    [InlineData("/dev/ttyUSB0", "115200", "must look like")]
+    [InlineData("/dev/ttyUSB0", "115200,8N1,rtscts,extra", "must look like")]
+    [InlineData("/dev/ttyUSB0", "115201,8N1", "not supported")]
+    [InlineData("/dev/ttyUSB0", "fast,8N1", "not supported")]
+    [InlineData("/dev/ttyUSB0", "-9600,8N1", "not supported")]
+    [InlineData("/dev/ttyUSB0", "9600,9N1", "data bits 5-8")]
+    [InlineData("/dev/ttyUSB0", "9600,8N3", "data bits 5-8")]
+    [InlineData("/dev/ttyUSB0", "9600,8N", "data bits 5-8")]
+    [InlineData("/dev/ttyUSB0", "9600,8M1", "mark/space")]
+    [InlineData("/dev/ttyUSB0", "9600,8N1,dtr", "flow control")]
+    [InlineData("", "9600,8N1", "device is empty")]
+    [InlineData("ttyUSB0", "9600,8N1", "absolute path")]
+    public void Malformed_settings(string device, string line, string expected)
+    {
+        var ex = Assert.Throws<CameraConfigException>(() => SerialSettings.Parse(device, line));
+        Assert.Contains(expected, ex.Message);
+    }
+}
+
+public class TriggerPatternTests
+{
+    private static List<string?> Feed(TriggerPattern pattern, params string[] chunks)
+    {
+        var matcher = pattern.CreateMatcher();
+        var hits = new List<string?>();
+        foreach (string chunk in chunks)
+            foreach (byte b in Encoding.Latin1.GetBytes(chunk))
+                if (matcher.Feed(b, out string? payload))
+                    hits.Add(payload);
+        return hits;
+    }
+
+    [Fact]
+    public void Word_matches_whole_lines_with_optional_payload()
+    {
+        var hits = Feed(TriggerPattern.Parse("TRIG"), "TRIG\r\n", "TRIGGER\n", "TRIG LOT42 \n", "xTRIG\n", "TR", "IG\n", "  TRIG  \n", "TRIG");
+        Assert.Equal([null, "LOT42", null, null], hits); // "TRIGGER", "xTRIG" and the unterminated one do not count
+    }
+
+    [Fact]
+    public void Overlong_lines_are_discarded_not_buffered()
+    {
+        var matcher = TriggerPattern.Parse("line:GO").CreateMatcher();
+        int hits = 0;
+        foreach (byte b in Encoding.ASCII.GetBytes("GO " + new string('x', 1000) + "\nGO\n"))
+            hits += matcher.Feed(b, out _) ? 1 : 0;
+        Assert.Equal(1, hits);
+        Assert.Equal(1, matcher.OverlongLines);
+    }
+
+    [Fact]
+    public void Byte_patterns_match_anywhere_including_after_a_false_start()
+    {
+        var pattern = TriggerPattern.Parse("hex:AA AA 55");
+        Assert.Equal([0xAA, 0xAA, 0x55], pattern.Bytes);
+        Assert.Equal(2, Feed(pattern, "\x00\xAA\xAA\xAA\x55\x01", "\xAA", "\xAA\x55").Count);
+        Assert.Empty(Feed(pattern, "\xAA\x55\xAA\x00\x55"));
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("hex:", "even number")]
+    [InlineData("hex:ABC", "even number")]
+    [InlineData("hex:ZZ", "not a hex byte")]
+    [InlineData("line:", "printable ASCII")]
+    [InlineData("TWO WORDS", "printable ASCII")]
+    [InlineData("TRIG\n", "printable ASCII")]
+    [InlineData("TRÏG", "printable ASCII")]
+    public void Malformed_patterns(string text, string expected)
+    {
+        Assert.Contains(expected, Assert.Throws<CameraConfigException>(() => TriggerPattern.Parse(text)).Message);
+    }
+}
+
+public class ResultTemplateTests
+{
+    [Fact]
+    public void Formats_fields_numbers_and_escapes()
+    {
+        var t = ResultTemplate.Parse(@"REJECT {frameId} {label} {score:F2}\r\n");
+        Assert.Equal("REJECT 17 scratch 0.93\r\n", t.FormatToString(new ResultFields(17, "scratch", 0.9271f)));
+        var all = ResultTemplate.Parse("{{{triggerId:D4}}} {classId}/{count} {score} {time} [{tag}]\\t\\\\");
+        Assert.Equal("{0042} 3/5 0.5 1700000000000 [LOT 7]\t\\",
+            all.FormatToString(new ResultFields(1, "x", 0.5f, ClassId: 3, TriggerId: 42, Count: 5, TimeUnixMs: 1700000000000, Tag: "LOT 7")));
+    }
+
+    [Fact]
+    public void Text_cannot_break_the_line_protocol()
+    {
+        var t = ResultTemplate.Parse("{label};{tag}\\n");
+        Assert.Equal("bad label;a b\n", t.FormatToString(new ResultFields(0, "bad\nlabel", 0, Tag: "a\rb")));
+        Assert.Equal(";\n", t.FormatToString(new ResultFields(0, "", 0)));
+    }
+
+    [Fact]
+    public void Too_small_buffer_reports_it_and_formatting_allocates_nothing()
+    {
+        var t = ResultTemplate.Parse("REJECT {frameId} {label} {score:F3}\\n");
+        var fields = new ResultFields(123456, "scratch", 0.5f);
+        Assert.Equal(-1, t.Format(fields, new byte[10]));
+        var buffer = new byte[256];
+        t.Format(fields, buffer);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+            t.Format(fields with { FrameId = i }, buffer);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("REJECT {frame}", "unknown placeholder {frame}")]
+    [InlineData("REJECT {frameId", "never closed")]
+    [InlineData("REJECT frameId}", "without '{'")]
+    [InlineData("REJECT {label:F2}", "only numbers take a format")]
+    [InlineData("REJECT {score:Q9}", "invalid number format")]
+    [InlineData("REJECT \\x", "unknown escape")]
+    [InlineData("REJECT \\", "lone backslash")]
+    public void Malformed_templates(string text, string expected)
+    {
+        Assert.Contains(expected, Assert.Throws<CameraConfigException>(() => ResultTemplate.Parse(text)).Message);
+    }
+
+    [Fact]
+    public void Overlong_template_is_rejected()
+    {
+        Assert.Throws<CameraConfigException>(() => ResultTemplate.Parse(new string('x', ResultTemplate.MaxLength + 1)));
+    }
+}
+
+public class TermiosBitsTests
+{
+    [Theory]
+    [InlineData("9600,7E2,rtscts", 0x20u | 0x100u | 0x40u | 0x80000000u, 0x10u)]
+    [InlineData("9600,8O1", 0x30u | 0x100u | 0x200u, 0x10u)]
+    [InlineData("9600,8N1,xonxoff", 0x30u, 0x400u | 0x1000u)]
+    [InlineData("9600,5N1", 0x0u, 0x0u)]
+    public unsafe void Frame_bits_follow_the_settings(string line, uint cflagBits, uint iflagBits)
+    {
+        // Start from everything set, so stale bits that should be cleared would show.
+        var t = new EdgeAgent.Camera.Serial.Termios.TermiosStruct { c_cflag = 0xFFFFFFFF & ~0x80000000u | 0x30u | 0x40u | 0x100u | 0x200u, c_iflag = 0 };
+        EdgeAgent.Camera.Serial.Termios.ApplyLineSettings(ref t, SerialSettings.Parse("/dev/ttyS0", line));
+        const uint frameMask = 0x30u | 0x40u | 0x100u | 0x200u | 0x80000000u;
+        Assert.Equal(cflagBits, t.c_cflag & frameMask);
+        Assert.Equal(0x80u | 0x800u, t.c_cflag & (0x80u | 0x800u)); // CREAD | CLOCAL
+        Assert.Equal(iflagBits, t.c_iflag & (0x10u | 0x400u | 0x1000u));
+        Assert.Equal((byte)0, t.c_cc[6]); // VMIN
+        Assert.Equal((byte)1, t.c_cc[5]); // VTIME: reads return within 100 ms
+    }
+
+    [Fact]
+    public void Termios_struct_has_the_glibc_layout()
+    {
+        Assert.Equal(60, System.Runtime.InteropServices.Marshal.SizeOf<EdgeAgent.Camera.Serial.Termios.TermiosStruct>());
+    }
+}
