@@ -18,6 +18,7 @@ public static class EngineCommands
         engine.Subcommands.Add(RunCommand(output));
         engine.Subcommands.Add(InspectCommand(output));
         engine.Subcommands.Add(ZooCommand(output));
+        engine.Subcommands.Add(OptimizeCommand.Build(output));
         return engine;
     }
 

@@ -25,6 +25,12 @@ public sealed class Value
     /// </summary>
     public Dim[]? SymbolicData { get; set; }
 
+    /// <summary>
+    /// Set when this value's producer should write straight into a slice of a Concat's output
+    /// instead of its own buffer (the memory planner honours it; executors may ignore it).
+    /// </summary>
+    public ConcatPlacement? Placement { get; set; }
+
     public Node? Producer { get; internal set; }
     internal List<Node> ConsumerList { get; } = [];
     public IReadOnlyList<Node> Consumers => ConsumerList;

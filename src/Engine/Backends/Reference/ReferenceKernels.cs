@@ -66,6 +66,11 @@ public static class ReferenceKernels
         ["Expand"] = LayoutKernels.Expand,
         ["Pad"] = LayoutKernels.Pad,
         ["Resize"] = ResizeKernel.Resize,
+        [Graph.Ops.FusedOps.FusedConv] = FusedKernels.FusedConv,
+        [Graph.Ops.FusedOps.FusedGemm] = FusedKernels.FusedGemm,
+        [Graph.Ops.FusedOps.FusedMatMul] = FusedKernels.FusedMatMul,
+        [Graph.Ops.FusedOps.Silu] = FusedKernels.Silu,
+        [Graph.Ops.FusedOps.Gelu] = FusedKernels.Gelu,
     };
 
     public static IReadOnlyCollection<string> OpTypes => Table.Keys;

@@ -10,7 +10,9 @@ public static class OpSchemas
 
     public static IReadOnlyCollection<string> Names => Table.Keys;
 
-    public static bool IsSupported(Node node) => node.Domain == "" && Table.ContainsKey(node.OpType);
+    public static bool IsSupported(Node node) =>
+        node.Domain == FusedOps.Domain ? FusedOps.Names.Contains(node.OpType)
+        : node.Domain == "" && !FusedOps.Names.Contains(node.OpType) && Table.ContainsKey(node.OpType);
 
     public static OpSchema Get(string opType) =>
         Table.TryGetValue(opType, out var schema) ? schema : throw new InvalidOperationException($"no schema for {opType}");
@@ -67,6 +69,10 @@ public static class OpSchemas
         Add(SourceShapes.Shape, "Shape");
         Add(SourceShapes.Constant, "Constant");
         Add(SourceShapes.ConstantOfShape, "ConstantOfShape");
+        Add(FusedOps.FusedConvShape, FusedOps.FusedConv);
+        Add(FusedOps.FusedGemmShape, FusedOps.FusedGemm);
+        Add(FusedOps.FusedMatMulShape, FusedOps.FusedMatMul);
+        Add(ElementwiseShapes.SameAsInput, FusedOps.Silu, FusedOps.Gelu);
         return table;
     }
 }
