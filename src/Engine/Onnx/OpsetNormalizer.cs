@@ -15,6 +15,12 @@ public static class OpsetNormalizer
     /// <summary>Marks Softmax nodes from opset &lt; 13, which flatten to 2-D at <c>axis</c>.</summary>
     public const string LegacySoftmaxAttribute = "legacy_flatten";
 
+    /// <summary>
+    /// Opset-10 Resize's nearest rounding: down when upsampling, up when downsampling (ONNX's
+    /// Resize-10 tests expect [1, 3] from [1, 2, 3, 4] at scale 0.6; ONNX Runtime does the same).
+    /// </summary>
+    public const string LegacyNearestMode = "legacy_floor_up_ceil_down";
+
     public static void Normalize(Model model)
     {
         var graph = model.Graph;
@@ -52,10 +58,10 @@ public static class OpsetNormalizer
                     break;
                 case "Upsample": UpsampleToResize(graph, node); break;
                 case "Resize" when opset < 11:
-                    // Opset 10: (X, scales) with asymmetric coordinates and floor rounding.
+                    // Opset 10: (X, scales) with asymmetric coordinates.
                     node.Inputs.Insert(1, null);
                     SetDefault(node, "coordinate_transformation_mode", "asymmetric");
-                    SetDefault(node, "nearest_mode", "floor");
+                    SetDefault(node, "nearest_mode", LegacyNearestMode);
                     break;
                 case "Softmax" when opset < 13:
                     node.SetAttribute(NodeAttribute.Of(LegacySoftmaxAttribute, 1L));

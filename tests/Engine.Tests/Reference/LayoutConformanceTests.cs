@@ -195,6 +195,13 @@ public sealed class LayoutConformanceTests(ITestOutputHelper output)
             b.OutOf(DataType.Int64, "ConstantOfShape", [b.Model.Op("Shape", [x])], Tensor("value", Tensor.FromLongs([7], 1)));
             b.Out("Add", [x, b.Model.Op("ConstantOfShape", [b.Longs("s3", 4)], Tensor("value", TensorOf([0.25f], 1)))]);
         }),
+        new("Opset 21 forms", 21, b =>
+        {
+            var x = b.Input("x", 2, 3, 4);
+            b.Out("Reshape", [b.Out("Transpose", [x], Ints("perm", 2, 0, 1)), b.Longs("shape", 4, -1)]);
+            b.Out("Pad", [b.Out("Squeeze", [b.Out("Unsqueeze", [x, b.Longs("axes", 0)]), b.Longs("axes0", 0)]), b.Longs("pads", 0, 1, 0, 0, 1, 0)], String("mode", "edge"));
+            b.OutOf(DataType.Int64, "Cast", [b.Out("Flatten", [x], Int("axis", 2))], Int("to", (long)DataType.Int64));
+        }),
         new("Identity and Dropout", 13, b =>
         {
             var x = b.Input("x", 3, 4);

@@ -70,6 +70,8 @@ public sealed class ResizeConformanceTests(ITestOutputHelper output)
             var x = b.Input("x", 1, 2, 4, 5);
             b.Out("Resize", [x, b.Floats("up", 1, 1, 2, 3)]);
             b.Out("Resize", [x, b.Floats("up_linear", 1, 1, 2, 1.5f)], String("mode", "linear"));
+            b.Out("Resize", [x, b.Floats("down", 1, 1, 0.5f, 0.6f)]);
+            b.Out("Resize", [x, b.Floats("down_linear", 1, 1, 0.5f, 0.6f)], String("mode", "linear"));
         }),
         new("Upsample opset 9 nearest and bilinear", 9, b =>
         {

@@ -1,4 +1,5 @@
 using EdgeAgent.Engine.Graph;
+using EdgeAgent.Engine.Onnx;
 using EdgeAgent.Engine.Tensors;
 
 namespace EdgeAgent.Engine.Backends.Reference.Kernels;
@@ -53,7 +54,7 @@ internal static class ResizeKernel
             var maps = new int[rank][];
             for (int a = 0; a < rank; a++)
                 maps[a] = Enumerable.Range(0, outShape[a])
-                    .Select(o => NearestIndex(SourceCoordinate(o, scales[a], x.Shape[a], outShape[a], coordinates, node), x.Shape[a], nearest, node))
+                    .Select(o => NearestIndex(SourceCoordinate(o, scales[a], x.Shape[a], outShape[a], coordinates, node), x.Shape[a], nearest, scales[a], node))
                     .ToArray();
             return [Gathering.Take(x, outShape, Gathering.AxisMap(x.Shape, maps))];
         }
@@ -73,10 +74,11 @@ internal static class ResizeKernel
         _ => throw node.Fail($"coordinate_transformation_mode '{mode}' is not supported"),
     };
 
-    private static int NearestIndex(double x, int size, string mode, Node node)
+    private static int NearestIndex(double x, int size, string mode, double scale, Node node)
     {
         double r = mode switch
         {
+            OpsetNormalizer.LegacyNearestMode => scale < 1 ? Math.Ceiling(x) : Math.Floor(x),
             "round_prefer_floor" => x - Math.Floor(x) == 0.5 ? Math.Floor(x) : Math.Round(x),
             "round_prefer_ceil" => x - Math.Floor(x) == 0.5 ? Math.Ceiling(x) : Math.Round(x),
             "floor" => Math.Floor(x),
