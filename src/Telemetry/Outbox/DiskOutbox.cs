@@ -20,7 +20,8 @@ public sealed class DiskOutbox : IOutbox
     private readonly Dictionary<string, long> _droppedTotal = new();
     private readonly Dictionary<string, ulong> _droppedUnreported = new();
     private readonly ReadCounters _readCounters = new();
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private TaskCompletionSource _appendSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _appendWatched;
     private readonly ITimer? _fsyncTimer;
     private readonly int _maxBody;
     private byte[] _writeBuffer = new byte[4096];
@@ -148,16 +149,12 @@ public sealed class DiskOutbox : IOutbox
             if (_options.Fsync == FsyncPolicy.Always ||
                 (_options.Fsync == FsyncPolicy.Interval && _time.GetElapsedTime(_lastFsyncTicks) >= _options.FsyncInterval))
                 FlushActive();
-        }
-        if (_signal.CurrentCount == 0)
-        {
-            try
+            // Only pay for a new signal when someone is waiting on the current one.
+            if (_appendWatched)
             {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another producer signalled first; one wake-up is enough.
+                _appendWatched = false;
+                _appendSignal.TrySetResult();
+                _appendSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
         }
         return sequence;
@@ -198,7 +195,7 @@ public sealed class DiskOutbox : IOutbox
 
     public IReadOnlyList<OutboxRecord> Read(int max)
     {
-        var records = new List<OutboxRecord>(Math.Min(max, 256));
+        var records = new List<OutboxRecord>(Math.Min(max, 16));
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -270,8 +267,17 @@ public sealed class DiskOutbox : IOutbox
         lock (_gate) return _droppedUnreported.Remove(stream, out var count) ? count : 0;
     }
 
-    public async Task WaitForRecordsAsync(CancellationToken cancellationToken) =>
-        await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+    public Task NextAppend
+    {
+        get
+        {
+            lock (_gate)
+            {
+                _appendWatched = true;
+                return _appendSignal.Task;
+            }
+        }
+    }
 
     public OutboxStats Stats
     {
@@ -337,7 +343,7 @@ public sealed class DiskOutbox : IOutbox
             finally
             {
                 foreach (var segment in _segments.Values) segment.Handle.Dispose();
-                _signal.Dispose();
+                _appendSignal.TrySetCanceled();
             }
         }
     }

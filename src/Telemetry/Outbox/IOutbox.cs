@@ -21,8 +21,9 @@ public interface IOutbox : IDisposable
     /// <summary>Records of the stream dropped (outbox full) since the last call; reported in the next message.</summary>
     ulong TakeDropped(string stream);
 
-    /// <summary>Completes when records may be available to <see cref="Read"/>.</summary>
-    Task WaitForRecordsAsync(CancellationToken cancellationToken);
+    /// <summary>Completes at the first append after it was obtained. Take it before <see cref="Read"/> so an
+    /// append between the two cannot be missed; it is shared by all waiters and needs no cancellation.</summary>
+    Task NextAppend { get; }
 
     OutboxStats Stats { get; }
 }

@@ -14,8 +14,12 @@ public sealed record ForwarderStats(long Published, long Rejected, long RenderFa
 /// broker's PUBACK for it and for everything before it has arrived, so a crash anywhere
 /// means redelivery, never loss.
 /// </summary>
-public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRenderer render, int window = 64)
+public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRenderer render, int window = 64, TimeSpan? linger = null)
 {
+    // After a wake-up by a fresh record, wait this long for more, so bursts go out as one batch:
+    // one outbox read, one network-thread wake-up, PUBACKs handled together.
+    private readonly TimeSpan _linger = linger ?? TimeSpan.FromMilliseconds(10);
+
     private long _published, _rejected, _renderFailures;
 
     public ForwarderStats Stats => new(Interlocked.Read(ref _published), Interlocked.Read(ref _rejected), Interlocked.Read(ref _renderFailures));
@@ -34,12 +38,18 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
                 await WhenAnyOrTimeout(client.WaitUntilConnectedAsync(cancellationToken), inFlight, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            var appended = outbox.NextAppend;
             int room = window - inFlight.Count;
             if (room > 0) Issue(inFlight, notIssued, room, cancellationToken);
-            if (inFlight.Count == 0 && notIssued.Count == 0)
-                await WaitForRecordsAsync(cancellationToken).ConfigureAwait(false);
-            else if (inFlight.Count >= window || notIssued.Count > 0 || room <= 0)
-                await WhenAnyOrTimeout(inFlight.Count > 0 ? inFlight.Peek().Publish : Task.Delay(50, cancellationToken), inFlight, cancellationToken).ConfigureAwait(false);
+            if (notIssued.Count > 0)
+                await WhenAnyOrTimeout(Task.Delay(50, cancellationToken), inFlight, cancellationToken).ConfigureAwait(false);
+            else if (inFlight.Count >= window)
+                await WhenAnyOrTimeout(inFlight.Peek().Publish, inFlight, cancellationToken).ConfigureAwait(false);
+            else
+            {
+                await WhenAnyOrTimeout(appended, inFlight, cancellationToken).ConfigureAwait(false);
+                if (appended.IsCompleted && _linger > TimeSpan.Zero) await Task.Delay(_linger, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -107,21 +117,6 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
             count++;
         }
         if (last is not null) outbox.Acknowledge(last, count);
-    }
-
-    /// <summary>Bounded wait, cancelled rather than abandoned, so no orphaned waiter swallows a later wake-up.</summary>
-    private async Task WaitForRecordsAsync(CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(1));
-        try
-        {
-            await outbox.WaitForRecordsAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Periodic re-check; also covers records appended by another process instance before start.
-        }
     }
 
     private static async Task WhenAnyOrTimeout(Task wakeUp, Queue<(OutboxRecord Record, Task Publish)> inFlight, CancellationToken cancellationToken)

@@ -1,0 +1,128 @@
+// Publishes telemetry through the outbox to a local mosquitto at a fixed rate and reports the
+// publishing process's CPU time, and whether a separate subscriber process saw every message.
+//   dotnet run -c Release --project bench/telemetry -- [rate=1000] [seconds=60]
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using EdgeAgent.Telemetry.Link;
+using EdgeAgent.Telemetry.Mqtt;
+using EdgeAgent.Telemetry.Outbox;
+using EdgeAgent.Telemetry.Wire;
+
+if (args.Length > 0 && args[0] == "subscribe") return await Subscriber.RunAsync(args);
+
+int rate = args.Length > 0 ? int.Parse(args[0]) : 1000;
+int seconds = args.Length > 1 ? int.Parse(args[1]) : 60;
+const int WarmupSeconds = 5;
+int total = rate * (seconds + WarmupSeconds);
+var work = Directory.CreateTempSubdirectory("edgeagent-bench-").FullName;
+int port;
+using (var probe = new TcpListener(IPAddress.Loopback, 0)) { probe.Start(); port = ((IPEndPoint)probe.LocalEndpoint).Port; }
+File.WriteAllText(Path.Combine(work, "mosquitto.conf"),
+    $"listener {port} 127.0.0.1\nallow_anonymous true\nuser {Environment.UserName}\nmax_queued_messages 1000000\nlog_dest none\n");
+using var broker = Process.Start(new ProcessStartInfo("mosquitto", ["-c", Path.Combine(work, "mosquitto.conf")]) { UseShellExecute = false })!;
+try
+{
+    await Task.Delay(500);
+    var deviceId = "bench-1";
+    var topic = $"edgeagent/{deviceId}/telemetry";
+    var subscriberInfo = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+    foreach (var a in new[] { Path.ChangeExtension(typeof(Subscriber).Assembly.Location, ".dll"), "subscribe", port.ToString(), topic, total.ToString() })
+        subscriberInfo.ArgumentList.Add(a);
+    if (!Environment.ProcessPath!.EndsWith("dotnet")) subscriberInfo.ArgumentList.RemoveAt(0);
+    using var subscriber = Process.Start(subscriberInfo)!;
+    if (await subscriber.StandardOutput.ReadLineAsync() != "READY") throw new InvalidOperationException("subscriber failed");
+
+    var linkOptions = new DeviceLinkOptions { DeviceId = deviceId };
+    await using var client = new MosquittoClient(new MqttClientOptions
+    {
+        Broker = new BrokerAddress("127.0.0.1", port, false), ClientId = deviceId, Will = DeviceLink.CreateWill(linkOptions),
+    });
+    using var outbox = DiskOutbox.Open(new OutboxOptions { Directory = Path.Combine(work, "outbox"), Fsync = FsyncPolicy.Interval });
+    await using var link = new DeviceLink(linkOptions, client, outbox);
+    link.Start();
+    await client.WaitUntilConnectedAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+
+    var sample = new Telemetry
+    {
+        Engine = new EngineInfo { ModelId = "resnet18", ModelVersion = "3", EngineId = "9f2c", Precision = Precision.Int8, Backend = "cuda" },
+        WindowMs = 10_000,
+        Pipeline = new PipelineCounters { Fps = 30, Frames = 300, QueueDepth = 1 },
+        Process = new ProcessStats { CpuPercent = 30, RssBytes = 200_000_000 },
+    };
+    foreach (var stage in new[] { Stage.CaptureAge, Stage.Preprocess, Stage.Inference, Stage.Postprocess, Stage.EndToEnd })
+        sample.Stages.Add(new StageLatency { Stage = stage, Count = 300, P50Ms = 2, P90Ms = 3, P99Ms = 4, MaxMs = 5, MeanMs = 2.2 });
+    Console.WriteLine($"message size {WireCodec.Encode(sample, PayloadFormat.Protobuf).Length} bytes (protobuf), rate {rate}/s for {seconds} s");
+
+    // The first seconds are JIT and tiering work, not steady-state cost: publish, but do not measure them.
+    var clock = Stopwatch.StartNew();
+    using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+    int sent = 0;
+    int warmup = rate * WarmupSeconds;
+    var cpuBefore = TimeSpan.Zero;
+    var measuredFrom = TimeSpan.Zero;
+    var gcBefore = 0;
+    while (sent < total && await timer.WaitForNextTickAsync())
+    {
+        int due = (int)Math.Min(total, (long)(clock.Elapsed.TotalSeconds * rate));
+        for (; sent < due; sent++)
+        {
+            if (sent == warmup)
+            {
+                cpuBefore = Environment.CpuUsage.TotalTime;
+                measuredFrom = clock.Elapsed;
+                gcBefore = GC.CollectionCount(0);
+            }
+            link.Enqueue(sample.Clone());
+        }
+    }
+    var produceTime = clock.Elapsed;
+    while (outbox.Stats.Pending > 0 && clock.Elapsed < produceTime + TimeSpan.FromSeconds(30)) await Task.Delay(10);
+    var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+    var wall = clock.Elapsed - measuredFrom;
+    var received = await subscriber.StandardOutput.ReadToEndAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+    Console.WriteLine($"produced {sent} ({warmup} in warm-up) in {produceTime.TotalSeconds:F1} s; outbox drained at {clock.Elapsed.TotalSeconds:F1} s");
+    Console.WriteLine($"publisher CPU {cpu.TotalSeconds:F2} s over {wall.TotalSeconds:F1} s = {cpu / wall * 100:F2}% of one core; gen0 GCs {GC.CollectionCount(0) - gcBefore}");
+    Console.WriteLine($"forwarder: {link.ForwarderStats}; outbox: pending {outbox.Stats.Pending}, dropped {outbox.Stats.Dropped}");
+    Console.Write($"subscriber: {received}");
+    await link.StopAsync(CancellationToken.None);
+    return 0;
+}
+finally
+{
+    broker.Kill();
+    Directory.Delete(work, recursive: true);
+}
+
+internal static class Subscriber
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int port = int.Parse(args[1]);
+        string topic = args[2];
+        int expected = int.Parse(args[3]);
+        await using var client = new MosquittoClient(new MqttClientOptions
+        {
+            Broker = new BrokerAddress("127.0.0.1", port, false), ClientId = "bench-sub", IncomingCapacity = 100_000,
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await client.ConnectAsync(timeout.Token);
+        await client.SubscribeAsync(topic, MqttQos.AtLeastOnce, timeout.Token);
+        Console.WriteLine("READY");
+        ulong last = 0;
+        long duplicates = 0, gaps = 0, count = 0;
+        while (last < (ulong)expected)
+        {
+            MqttMessage message;
+            try { message = await client.Messages.ReadAsync(timeout.Token); }
+            catch (OperationCanceledException) { break; }
+            ulong seq = Telemetry.Parser.ParseFrom(message.Payload).Header.Seq;
+            if (seq <= last) { duplicates++; continue; }
+            if (seq != last + 1) gaps++;
+            last = seq;
+            count++;
+        }
+        Console.WriteLine($"received {count} distinct (last seq {last}), gaps {gaps}, duplicates {duplicates}, dropped incoming {client.DroppedIncoming}");
+        return 0;
+    }
+}
