@@ -32,9 +32,16 @@ public sealed class FrameSourceFactory
         _ => throw new ArgumentException($"unknown source spec {spec.GetType().Name}", nameof(spec)),
     };
 
-    /// <summary>The source as the service runs it: restarted with backoff when it fails, and when a live one ends.</summary>
-    public ResilientFrameSource CreateResilient(FrameSourceSpec spec, RestartPolicy? policy = null) =>
-        new(spec.DisplayName, () => Create(spec), policy ?? RestartPolicy.Default, restartOnEnd: spec.IsLive, _log);
+    /// <summary>
+    /// The source as the service runs it: restarted with backoff when it fails, and when a live one
+    /// ends. Without a policy, live sources retry forever; finite ones (a file, a folder) give up
+    /// after three failures in a row, since a broken file does not heal.
+    /// </summary>
+    public ResilientFrameSource CreateResilient(FrameSourceSpec spec, RestartPolicy? policy = null)
+    {
+        policy ??= spec.IsLive ? RestartPolicy.Default : RestartPolicy.Default with { MaxConsecutiveFailures = 3 };
+        return new(spec.DisplayName, () => Create(spec), policy, restartOnEnd: spec.IsLive, _log);
+    }
 
     private ProcessPipeSource CreateFfmpeg(FfmpegSourceSpec spec)
     {
