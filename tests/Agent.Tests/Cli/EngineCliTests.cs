@@ -157,3 +157,43 @@ public sealed class EngineCliTests : IDisposable
     public void MalformedShapeIsRejected(string spec) =>
         AssertUserError(CliRunner.Run("engine", "run", "-m", Classifier, "--shape", spec, "-o", Path("o")), "");
 }
+
+public sealed class OptimizeCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgeagent-opt-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void ReportListsPassesAndPatterns()
+    {
+        var r = CliRunner.Run("engine", "optimize", "-m", CliRunner.Model("ch_ppocr_mobile_v2.0_cls_infer.onnx"), "--report");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Matches(@"optimized 471 nodes to \d+", r.Output);
+        Assert.Matches(@"35 x BatchNormalization folded into Conv", r.Output);
+        Assert.Contains("x*Clip(x+3,0,6)/6 -> HardSwish", r.Output);
+        Assert.Contains("ops after:", r.Output);
+    }
+
+    [Fact]
+    public void DumpsTheOptimizedGraphAsDotAndSvg()
+    {
+        string dot = Path.Combine(_dir, "g.dot"), svg = Path.Combine(_dir, "g.svg");
+        var model = CliRunner.Model("ch_ppocr_mobile_v2.0_cls_infer.onnx");
+        Assert.Equal(0, CliRunner.Run("engine", "optimize", "-m", model, "--dump-graph", dot).ExitCode);
+        var text = File.ReadAllText(dot);
+        Assert.StartsWith("digraph model {", text);
+        Assert.Contains("FusedConv [HardSwish]", text);
+        var r = CliRunner.Run("engine", "optimize", "-m", model, "--dump-graph", svg);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("<svg", File.ReadAllText(svg));
+    }
+
+    [Fact]
+    public void UnknownDumpFormatIsAUsageError()
+    {
+        var r = CliRunner.Run("engine", "optimize", "-m", CliRunner.Model("ch_ppocr_mobile_v2.0_cls_infer.onnx"), "--dump-graph", Path.Combine(_dir, "g.png"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(".dot or .svg", r.Error);
+    }
+}

@@ -25,7 +25,7 @@ internal static class UnaryKernels
     public static Tensor[] Reciprocal(Node n, Tensor?[] i) => Map(n, i, v => 1f / v);
     public static Tensor[] Floor(Node n, Tensor?[] i) => Map(n, i, MathF.Floor);
     public static Tensor[] Ceil(Node n, Tensor?[] i) => Map(n, i, MathF.Ceiling);
-    public static Tensor[] Erf(Node n, Tensor?[] i) => Map(n, i, v => (float)ErfFunction.Erf(v));
+    public static Tensor[] Erf(Node n, Tensor?[] i) => Map(n, i, v => (float)Graph.Ops.ErfMath.Erf(v));
 
     public static Tensor[] LeakyRelu(Node node, Tensor?[] inputs)
     {
