@@ -36,9 +36,6 @@ public sealed class TriggerGate
         }
     }
 
-    /// <summary>Signalled whenever a trigger arrives (for waiting consumers and tests).</summary>
-    public event Action<TriggerEvent>? Triggered;
-
     public TriggerEvent Fire(string? payload = null)
     {
         TriggerEvent e;
@@ -56,7 +53,6 @@ public sealed class TriggerGate
                 _count++;
             }
         }
-        Triggered?.Invoke(e);
         return e;
     }
 

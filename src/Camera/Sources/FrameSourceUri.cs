@@ -9,7 +9,7 @@ namespace EdgeAgent.Camera.Sources;
 /// <c>rtsp://cam/stream#size=640x640&amp;fps=15</c>, <c>clip.mp4#loop=true</c>,
 /// <c>synthetic:640x480@30</c>, <c>folder:/data/imgs#fps=5</c>, <c>gst:... ! fdsink</c>.
 /// </summary>
-public static class FrameSourceUri
+public static partial class FrameSourceUri
 {
     private static readonly string[] FfmpegKeys = ["size", "fps", "pixfmt", "realtime", "loop", "demuxer", "transport", "stall"];
     private static readonly string[] SyntheticKeys = ["pixfmt", "seed", "frames"];
@@ -55,6 +55,13 @@ public static class FrameSourceUri
             return uri;
         return string.Concat(uri.AsSpan(0, colon + 1), "***", uri.AsSpan(at));
     }
+
+    /// <summary>Hides every user:password@ in free text, such as a decoder's log line quoting its input URL.</summary>
+    public static string RedactAll(string text) =>
+        text.Contains('@', StringComparison.Ordinal) ? Credentials().Replace(text, "$1***@") : text;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@")]
+    private static partial System.Text.RegularExpressions.Regex Credentials();
 
     private static string? SchemeOf(string text)
     {

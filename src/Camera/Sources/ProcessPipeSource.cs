@@ -171,10 +171,12 @@ public sealed partial class ProcessPipeSource : IFrameSource
         StreamReader stderr = _process!.StandardError;
         try
         {
-            while (await stderr.ReadLineAsync().ConfigureAwait(false) is { } line)
+            while (await stderr.ReadLineAsync().ConfigureAwait(false) is { } raw)
             {
-                if (line.Length == 0)
+                if (raw.Length == 0)
                     continue;
+                // ffmpeg quotes its input URL, password included; keep that out of logs and errors.
+                string line = FrameSourceUri.RedactAll(raw);
                 _log.Write(CameraLogLevel.Debug, $"{Name}: {line}");
                 if (_geometry is null)
                     DetectGeometry(line);

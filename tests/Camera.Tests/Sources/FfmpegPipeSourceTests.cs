@@ -100,6 +100,18 @@ public class FfmpegPipeSourceTests(TestClips clips)
     }
 
     [Fact]
+    public async Task Passwords_never_reach_error_messages()
+    {
+        var ct = Timeouts.After(20);
+        // Nothing listens on port 9: ffmpeg fails and quotes the URL it tried.
+        await using var source = Factory.Create(FrameSourceUri.Parse("http://admin:hunter2@127.0.0.1:9/video#size=32x32"));
+        await source.StartAsync(ct);
+        var ex = await Assert.ThrowsAsync<FrameSourceException>(async () => await source.ReadFrameAsync(new byte[32 * 32 * 3], ct));
+        Assert.Contains("admin:***@127.0.0.1", ex.Message);
+        Assert.DoesNotContain("hunter2", ex.Message);
+    }
+
+    [Fact]
     public void Missing_file_is_a_config_error()
     {
         var ex = Assert.Throws<CameraConfigException>(() => Factory.Create(FrameSourceUri.Parse(clips.Path("nope.mp4"))));

@@ -117,6 +117,14 @@ public class FrameSourceUriTests
     }
 
     [Fact]
+    public void Redaction_in_free_text()
+    {
+        Assert.Equal("Input #0, rtsp, from 'rtsp://admin:***@10.0.0.5/s': x", FrameSourceUri.RedactAll("Input #0, rtsp, from 'rtsp://admin:s3cret@10.0.0.5/s': x"));
+        Assert.Equal("a http://u:***@h/x and rtsp://v:***@k", FrameSourceUri.RedactAll("a http://u:p1@h/x and rtsp://v:p2@k"));
+        Assert.Equal("user@example.com wrote", FrameSourceUri.RedactAll("user@example.com wrote"));
+    }
+
+    [Fact]
     public void Redaction_leaves_plain_urls_alone()
     {
         Assert.Equal("rtsp://10.0.0.5/s", FrameSourceUri.Redact("rtsp://10.0.0.5/s"));

@@ -66,6 +66,4 @@ internal static class BitmapFont
             index = Characters.Length - 1;
         return Rows.Slice(index * GlyphHeight, GlyphHeight);
     }
-
-    public static bool IsSupported(char c) => Characters.Contains(char.ToUpperInvariant(c));
 }

@@ -25,8 +25,6 @@ public sealed class SyntheticFrameSource : IFrameSource
 
     public FrameGeometry Geometry { get; }
 
-    public SyntheticRenderer Renderer => _renderer;
-
     public ValueTask StartAsync(CancellationToken cancellationToken)
     {
         if (_spec.Fps > 0)
