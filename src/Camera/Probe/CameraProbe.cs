@@ -68,7 +68,7 @@ public static class CameraProbe
         float[] tensor = preprocessor is null ? [] : new float[preprocessor.Config.TensorLength];
         var ages = new List<double>(capacity: (int)Math.Min(1 << 20, duration.TotalSeconds * 120 + 16));
         TimeSpan cpu = TimeSpan.Zero, wall = TimeSpan.Zero;
-        long firstTimestamp = 0, lastTimestamp = 0, capturedAtFirst = 0;
+        long firstTimestamp = 0, lastTimestamp = 0, capturedAtFirst = 0, allocatedAtFirst = 0, allocatedAtLast = 0;
         CancellationToken ct = startup.Token; // until the first frame: the start timeout
 
         try
@@ -83,6 +83,7 @@ public static class CameraProbe
                     {
                         firstTimestamp = Stopwatch.GetTimestamp();
                         capturedAtFirst = ring.Counters.Captured;
+                        allocatedAtFirst = GC.GetTotalAllocatedBytes(precise: true);
                         // From the first frame on, measure for the requested duration.
                         startup.CancelAfter(duration);
                         ct = startup.Token;
@@ -98,6 +99,7 @@ public static class CameraProbe
                         cpu += ThreadCpuClock.Now() - c0;
                     }
                 }
+                allocatedAtLast = GC.GetTotalAllocatedBytes(precise: false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -135,6 +137,7 @@ public static class CameraProbe
             AgeMeanMs = meanAge,
             AgeMeanFrames = capturedFps > 0 ? meanAge / 1000 * capturedFps : 0,
             Health = source.Health,
+            AllocatedBytesPerFrame = ages.Count > 1 ? (double)(allocatedAtLast - allocatedAtFirst) / (ages.Count - 1) : 0,
             PreprocessCpuMsPerFrame = preprocessor is null ? null : cpu.TotalMilliseconds / ages.Count,
             PreprocessWallMsPerFrame = preprocessor is null ? null : wall.TotalMilliseconds / ages.Count,
             PreprocessDescription = options.Preprocess is { } p ? $"{p.Resize.ToString().ToLowerInvariant()} {p.Width}x{p.Height} {p.Channels.ToString().ToUpperInvariant()} NCHW float32" : null,

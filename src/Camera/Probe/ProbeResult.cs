@@ -26,6 +26,8 @@ public sealed record ProbeResult
     /// <summary>Mean age in frame periods of the source: 1 means a frame waits one frame time on average.</summary>
     public required double AgeMeanFrames { get; init; }
     public required SourceHealth Health { get; init; }
+    /// <summary>Managed bytes this process allocated per delivered frame, all threads, first to last frame.</summary>
+    public required double AllocatedBytesPerFrame { get; init; }
     /// <summary>Pre-processing CPU time per frame on the consumer thread, when a PreprocessConfig was given.</summary>
     public double? PreprocessCpuMsPerFrame { get; init; }
     public double? PreprocessWallMsPerFrame { get; init; }
@@ -40,6 +42,7 @@ public sealed record ProbeResult
         sb.AppendLine(ci, $"measured    {DeliveredFps:0.00} fps delivered, {CapturedFps:0.00} fps captured, over {Seconds:0.0} s");
         sb.AppendLine(ci, $"frames      {Delivered} delivered, {Dropped} dropped, {Captured} captured");
         sb.AppendLine(ci, $"frame age   p50 {AgeP50Ms:0.0} ms, p90 {AgeP90Ms:0.0} ms, p99 {AgeP99Ms:0.0} ms, max {AgeMaxMs:0.0} ms (mean {AgeMeanMs:0.0} ms = {AgeMeanFrames:0.00} frames)");
+        sb.AppendLine(ci, $"allocation  {AllocatedBytesPerFrame:0} bytes/frame (whole process)");
         if (PreprocessCpuMsPerFrame is double cpu)
             sb.AppendLine(ci, $"preprocess  {cpu:0.00} ms/frame CPU, {PreprocessWallMsPerFrame:0.00} ms/frame wall ({PreprocessDescription})");
         sb.Append(ci, $"health      {Health.State}, {Health.Restarts} restart(s)");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
@@ -83,6 +84,7 @@ public sealed partial class ProcessPipeSource : IFrameSource
         }
         _process.StandardInput.Close();
         _stdout = _process.StandardOutput.BaseStream;
+        PipeCapacity.TryEnlarge(_stdout, _geometry?.ByteCount ?? 0);
         _stderrPump = Task.Run(PumpStderrAsync, CancellationToken.None);
         _log.Write(CameraLogLevel.Information, $"{Name}: started {_executable} (pid {_process.Id})");
 
@@ -94,6 +96,9 @@ public sealed partial class ProcessPipeSource : IFrameSource
             _geometry = await _detectedGeometry.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    // Pooled builder: a read that completes asynchronously reuses its state machine instead of
+    // allocating one per frame.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<FrameInfo?> ReadFrameAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
         Stream stdout = _stdout ?? throw new InvalidOperationException($"{Name}: not started");

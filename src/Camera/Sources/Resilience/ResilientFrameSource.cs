@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EdgeAgent.Camera.Diagnostics;
 using EdgeAgent.Camera.Frames;
 
@@ -60,6 +61,9 @@ public sealed class ResilientFrameSource : IFrameSource
             await BackoffAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    // Pooled builder: a read that completes asynchronously reuses its state machine instead of
+    // allocating one per frame.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<FrameInfo?> ReadFrameAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
         while (true)

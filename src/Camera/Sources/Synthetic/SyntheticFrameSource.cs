@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using EdgeAgent.Camera.Frames;
 
@@ -32,6 +33,9 @@ public sealed class SyntheticFrameSource : IFrameSource
         return ValueTask.CompletedTask;
     }
 
+    // Pooled builder: a read that completes asynchronously reuses its state machine instead of
+    // allocating one per frame.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<FrameInfo?> ReadFrameAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (_spec.FrameCount is long count && _next >= count)
