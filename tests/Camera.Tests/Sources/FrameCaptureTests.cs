@@ -5,7 +5,7 @@ using EdgeAgent.Camera.Tests.Support;
 
 namespace EdgeAgent.Camera.Tests.Sources;
 
-[Collection(ClipCollection.Name)]
+[Collection(TimingCollection.Name)]
 public class FrameCaptureTests(TestClips clips)
 {
     [Fact]

@@ -6,6 +6,7 @@ using EdgeAgent.Camera.Tests.Support;
 
 namespace EdgeAgent.Camera.Tests.Sources;
 
+[Collection(TimingCollection.Name)]
 public class SyntheticSourceTests
 {
     [Fact]
@@ -60,6 +61,6 @@ public class SyntheticSourceTests
         while (await source.ReadFrameAsync(buffer, ct) is FrameInfo f)
             Assert.Equal(n++, f.Id);
         Assert.Equal(25, n);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 0.4, 3); // 25 frames at 50 fps ≈ 0.5 s
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.4, 6); // 25 frames at 50 fps ≈ 0.5 s; slack for a loaded machine
     }
 }

@@ -90,3 +90,13 @@ public sealed class ClipCollection : ICollectionFixture<TestClips>
 {
     public const string Name = "clips";
 }
+
+/// <summary>
+/// Tests that measure rates and ages: they run alone, after the parallel ones, because on a
+/// two-core machine concurrent ffmpeg decodes would make their clocks lie.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingCollection : ICollectionFixture<TestClips>
+{
+    public const string Name = "timing";
+}
