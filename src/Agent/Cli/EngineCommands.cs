@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
+using EdgeAgent.Engine.Backends.Cpu;
 using EdgeAgent.Engine.Backends.Reference;
+using EdgeAgent.Engine.Build;
 using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Graph.Ops;
 using EdgeAgent.Engine.Onnx;
@@ -19,6 +21,7 @@ public static class EngineCommands
         engine.Subcommands.Add(InspectCommand(output));
         engine.Subcommands.Add(ZooCommand(output));
         engine.Subcommands.Add(OptimizeCommand.Build(output));
+        engine.Subcommands.Add(BenchCommand.Build(output));
         return engine;
     }
 
@@ -31,15 +34,15 @@ public static class EngineCommands
         var outputDir = new Option<string>("--output-dir", "-o") { Description = "Folder for one .npy file per model output", Required = true };
         var shapes = new Option<string[]>("--shape") { Description = "Shape for a dynamic input as NAME:1x3x640x640 (repeatable)" };
         var backend = new Option<string>("--backend") { Description = "Execution backend", DefaultValueFactory = _ => "reference" };
-        backend.AcceptOnlyFromAmong("reference");
+        backend.AcceptOnlyFromAmong("reference", "cpu", "auto");
         var seed = new Option<int?>("--seed") { Description = "Seed for random inputs (default: random, printed)" };
         var command = new Command("run", "Run a model once and write its outputs as .npy files") { model, inputs, outputDir, shapes, backend, seed };
         command.SetAction(parse => Run(output, parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(outputDir)!,
-            parse.GetValue(shapes) ?? [], parse.GetValue(seed)));
+            parse.GetValue(shapes) ?? [], parse.GetValue(seed), parse.GetValue(backend)!));
         return command;
     }
 
-    private static int Run(TextWriter output, string modelPath, string[] inputSpecs, string outputDir, string[] shapeSpecs, int? seed)
+    private static int Run(TextWriter output, string modelPath, string[] inputSpecs, string outputDir, string[] shapeSpecs, int? seed, string backendName)
     {
         var model = OnnxImporter.Load(modelPath);
         var given = TensorArguments.ReadInputs(inputSpecs, model.Graph);
@@ -51,9 +54,22 @@ public static class EngineCommands
         if (given.Count < model.Graph.Inputs.Count) output.WriteLine($"random inputs, seed {actualSeed}");
         TensorArguments.FillRandom(given, model.Graph, actualSeed);
 
-        var executor = new ReferenceExecutor(model);
-        var clock = Stopwatch.StartNew();
-        var results = executor.Run(given);
+        IReadOnlyDictionary<string, Tensor> results;
+        Stopwatch clock;
+        if (backendName == "reference")
+        {
+            var executor = new ReferenceExecutor(model);
+            clock = Stopwatch.StartNew();
+            results = executor.Run(given);
+        }
+        else
+        {
+            var (engine, _) = EngineBuilder.Build(model, new BuilderConfig { Backend = new CpuBackend() });
+            using var context = engine.CreateContext();
+            clock = Stopwatch.StartNew();
+            results = context.Run(given);
+            backendName = engine.Backend.Name;
+        }
         clock.Stop();
 
         Directory.CreateDirectory(outputDir);
@@ -63,7 +79,7 @@ public static class EngineCommands
             NpyFile.Write(file, tensor);
             output.WriteLine($"{name}: {tensor.Type.Name()}[{Tensor.ShapeText(tensor.Shape)}] {Summary(tensor)} -> {file}");
         }
-        output.WriteLine($"backend reference, {clock.Elapsed.TotalMilliseconds:F1} ms");
+        output.WriteLine($"backend {backendName}, {clock.Elapsed.TotalMilliseconds:F1} ms");
         return 0;
     }
 

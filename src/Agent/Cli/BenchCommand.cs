@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EdgeAgent.Engine.Backends.Cpu;
+using EdgeAgent.Engine.Build;
+using EdgeAgent.Engine.Onnx;
+
+namespace EdgeAgent.Agent.Cli;
+
+/// <summary><c>edgeagent engine bench</c>: latency percentiles and throughput of an engine, optionally per layer.</summary>
+public static class BenchCommand
+{
+    public static Command Build(TextWriter output)
+    {
+        var model = new Option<string>("--model", "-m") { Description = "ONNX model file", Required = true };
+        var shapes = new Option<string[]>("--shape") { Description = "Shape for a dynamic input as NAME:1x3x640x640 (repeatable)" };
+        var backend = new Option<string>("--backend") { Description = "Execution backend", DefaultValueFactory = _ => "cpu" };
+        backend.AcceptOnlyFromAmong("cpu", "auto");
+        var threads = new Option<int>("--threads") { Description = "CPU threads (default: one per core)", DefaultValueFactory = _ => 0 };
+        var iterations = new Option<int>("--iterations") { Description = "Timed runs", DefaultValueFactory = _ => 100 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 10 };
+        var profile = new Option<bool>("--profile") { Description = "Also time each layer and list the slowest" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
+        var command = new Command("bench", "Measure an engine's latency and throughput") { model, shapes, backend, threads, iterations, warmup, profile, json };
+        command.SetAction(parse => Run(output, parse.GetValue(model)!, parse.GetValue(shapes) ?? [], parse.GetValue(threads),
+            parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(profile), parse.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(TextWriter output, string modelPath, string[] shapeSpecs, int threads, int iterations, int warmup, bool profile, bool json)
+    {
+        if (iterations < 1) throw new CliUsageException($"--iterations must be at least 1, got {iterations}");
+        if (warmup < 0) throw new CliUsageException($"--warmup cannot be negative, got {warmup}");
+        if (threads < 0) throw new CliUsageException($"--threads cannot be negative, got {threads}");
+        var model = OnnxImporter.Load(modelPath);
+        var buildClock = Stopwatch.StartNew();
+        var (engine, _) = EngineBuilder.Build(model, new BuilderConfig { Backend = new CpuBackend() }, TensorArguments.ParseShapes(shapeSpecs));
+        buildClock.Stop();
+        var inputs = new Dictionary<string, Engine.Tensors.Tensor>();
+        TensorArguments.FillRandom(inputs, engine.Model.Graph, 1);
+
+        using var context = engine.CreateContext(threads);
+        foreach (var (name, tensor) in inputs) context.SetInput(name, tensor);
+        for (int i = 0; i < warmup; i++) context.Execute();
+        var times = new double[iterations];
+        for (int i = 0; i < iterations; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            context.Execute();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        double Percentile(double p) => times[Math.Min(times.Length - 1, (int)Math.Ceiling(p * times.Length) - 1)];
+        double median = Percentile(0.5);
+
+        if (json)
+        {
+            var result = new Dictionary<string, object>
+            {
+                ["model"] = Path.GetFileName(modelPath),
+                ["backend"] = engine.Backend.Name,
+                ["precision"] = "fp32",
+                ["threads"] = context.Threads,
+                ["iterations"] = iterations,
+                ["median_ms"] = Math.Round(median, 4),
+                ["p90_ms"] = Math.Round(Percentile(0.9), 4),
+                ["p99_ms"] = Math.Round(Percentile(0.99), 4),
+                ["min_ms"] = Math.Round(times[0], 4),
+                ["throughput_per_s"] = Math.Round(1000.0 / median, 2),
+                ["arena_bytes"] = engine.Plan.ArenaBytes,
+            };
+            output.WriteLine(JsonSerializer.Serialize(result));
+            return 0;
+        }
+        output.WriteLine($"model {Path.GetFileName(modelPath)}, backend {engine.Backend.Name}, fp32, {context.Threads} thread(s), " +
+            $"{string.Join(", ", engine.Inputs.Select(i => $"{i.Name} {string.Join("x", i.Shape)}"))}");
+        output.WriteLine($"built in {buildClock.Elapsed.TotalMilliseconds:F0} ms: {engine.Layers.Count} layers, {engine.Plan}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"latency over {iterations} runs: median {median:F3} ms, p90 {Percentile(0.9):F3} ms, p99 {Percentile(0.99):F3} ms, min {times[0]:F3} ms"));
+        output.WriteLine($"throughput {1000.0 / median:F1} inferences/s");
+        if (profile) Profile(output, engine, context, Math.Min(iterations, 20));
+        return 0;
+    }
+
+    private static void Profile(TextWriter output, Engine.Runtime.InferenceEngine engine, Engine.Runtime.InferenceContext context, int runs)
+    {
+        context.Profiling = true;
+        context.ResetProfile();
+        for (int i = 0; i < runs; i++) context.Execute();
+        context.Profiling = false;
+        var perLayer = context.LayerTimes.Select((t, i) => (Index: i, Ms: t.TotalMilliseconds / runs)).ToList();
+        double total = perLayer.Sum(l => l.Ms);
+        output.WriteLine($"per layer (mean of {runs} runs, {total:F3} ms in layers):");
+        foreach (var (index, ms) in perLayer.OrderByDescending(l => l.Ms).Take(15))
+        {
+            var node = engine.Order[index];
+            output.WriteLine($"  {ms,8:F3} ms {100 * ms / total,5:F1}%  {engine.DescribeLayer(index),-28} {node.DisplayName} [{string.Join("x", node.Outputs[0].Shape!.ToInts())}] {engine.Tactics[index]}");
+        }
+        output.WriteLine("by op:");
+        foreach (var group in perLayer.GroupBy(l => engine.Order[l.Index].OpType).OrderByDescending(g => g.Sum(l => l.Ms)))
+            output.WriteLine($"  {group.Sum(l => l.Ms),8:F3} ms {100 * group.Sum(l => l.Ms) / total,5:F1}%  {group.Key} x{group.Count()}");
+    }
+}
