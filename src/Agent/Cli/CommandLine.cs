@@ -24,6 +24,7 @@ public static class CommandLine
         var root = new RootCommand("EdgeAgent: compile and run inference engines on edge devices, deployed over MQTT");
         root.Options.Add(Verbose);
         root.Subcommands.Add(EngineCommands.Build(output));
+        root.Subcommands.Add(CameraCommands.Build(output));
         return root;
     }
 
@@ -61,7 +62,9 @@ public static class CommandLine
         }
     }
 
-    private static bool IsUserError(Exception e) => e is EngineUserException or CliUsageException;
+    /// <summary>Errors the user can fix: bad files, shapes, URIs, a camera that sends nothing.</summary>
+    private static bool IsUserError(Exception e) =>
+        e is EngineUserException or CliUsageException or Camera.CameraConfigException or Camera.Sources.FrameSourceException;
 }
 
 /// <summary>A command-line value that parses but makes no sense (bad --shape text, unreadable file).</summary>
