@@ -1,0 +1,172 @@
+using System.Numerics;
+using EdgeAgent.Engine.Runtime;
+
+namespace EdgeAgent.Engine.Backends.Cpu.Kernels;
+
+/// <summary>
+/// Depthwise convolution (group = C = M) computed directly, one channel plane per task. Each
+/// plane is first copied into a zero-padded buffer split into StrideW column phases
+/// (column j of phase q is padded column j * StrideW + q), so that for every stride and
+/// dilation the inputs of consecutive output columns are consecutive floats: the row loops
+/// (<see cref="DepthwiseRows"/>) are plain vector loads and FMAs with no bounds checks.
+/// </summary>
+public sealed unsafe class DepthwiseConv2dKernel
+{
+    private readonly float[] _weights;
+
+    /// <param name="weights">[C, 1, KH, KW] in ONNX order.</param>
+    public DepthwiseConv2dKernel(Conv2dShape shape, ReadOnlySpan<float> weights, CpuConvTactic tactic)
+    {
+        shape.Validate();
+        if (!shape.IsDepthwise) throw new ArgumentException($"convolution {shape} is not depthwise");
+        if (tactic.Algorithm == ConvAlgorithm.Gemm) throw new ArgumentException($"tactic {tactic.Name} is not a depthwise tactic");
+        if (weights.Length != shape.M * shape.KH * shape.KW)
+            throw new ArgumentException($"depthwise {shape} needs {shape.M * shape.KH * shape.KW} weights, got {weights.Length}");
+        Shape = shape;
+        Tactic = tactic;
+        _weights = GC.AllocateArray<float>(weights.Length, pinned: true);
+        weights.CopyTo(_weights);
+    }
+
+    public Conv2dShape Shape { get; }
+    public CpuConvTactic Tactic { get; }
+
+    public static long WorkspaceElements(Conv2dShape shape, int threads) => Math.Max(1, threads) * new DepthwiseGeometry(shape).SlotElements;
+
+    public long WorkspaceElements(int threads) => WorkspaceElements(Shape, threads);
+
+    private struct Args
+    {
+        public DepthwiseGeometry G;
+        public float* X, Y, W, Workspace;
+        public ConvEpilogue Epilogue;
+        public int Image, Next;
+        public bool Direct;
+        public KernelIsa Isa;
+    }
+
+    /// <summary>y = depthwise(x) with the epilogue; x is [N, C, H, W], y is [N, C, OutH, OutW].</summary>
+    public void Run(float* x, float* y, in ConvEpilogue epilogue, float* workspace, WorkerPool? pool)
+    {
+        var s = Shape;
+        if (!KernelIsas.CanRun(Tactic.Isa)) throw new PlatformNotSupportedException($"tactic {Tactic.Name} needs {Tactic.Isa}");
+        fixed (float* w = _weights)
+        {
+            var args = new Args
+            {
+                G = new DepthwiseGeometry(s), X = x, Y = y, W = w, Workspace = workspace, Epilogue = epilogue,
+                Direct = Tactic.Algorithm == ConvAlgorithm.DepthwiseDirect, Isa = Tactic.Isa,
+            };
+            int slots = Math.Min(pool?.Threads ?? 1, s.C);
+            for (int n = 0; n < s.Batch; n++)
+            {
+                args.Image = n;
+                args.Next = 0;
+                if (pool is null || slots == 1) Body((nint)(&args), 0);
+                else pool.Run(slots, &Body, (nint)(&args));
+            }
+        }
+    }
+
+    private static void Body(nint state, int slot)
+    {
+        var a = (Args*)state;
+        ref readonly var g = ref a->G;
+        float* buffer = a->Workspace + slot * g.SlotElements;
+        int c;
+        while ((c = Interlocked.Increment(ref a->Next) - 1) < g.C)
+        {
+            long image = (long)a->Image * g.C + c;
+            FillPadded(g, a->X + image * g.H * g.W, buffer);
+            float* w = a->W + c * g.KH * g.KW;
+            float* y = a->Y + image * g.OutH * g.OutW;
+            float bias = a->Epilogue.Bias == null ? 0f : a->Epilogue.Bias[c];
+            float* residual = a->Epilogue.Residual == null ? null : a->Epilogue.Residual + image * g.OutH * g.OutW;
+            bool identity = a->Epilogue.Bias == null && residual == null && a->Epilogue.Activation.Kind == Graph.Ops.ActivationKind.None;
+            for (int oh = 0; oh < g.OutH; oh++)
+            {
+                float* row = y + oh * g.OutW;
+                if (a->Isa == KernelIsa.Portable) DepthwiseRows.Scalar(g, buffer, w, oh, row);
+                else if (a->Direct && g.KH == 3 && g.KW == 3) DepthwiseRows.Window3x3(g, buffer, w, oh, row);
+                else if (a->Direct && g.KH == 5 && g.KW == 5) DepthwiseRows.Window5x5(g, buffer, w, oh, row);
+                else DepthwiseRows.Taps(g, buffer, w, oh, row);
+                if (!identity)
+                    EpilogueRows.Apply(row, g.OutW, bias, residual == null ? null : residual + oh * g.OutW,
+                        a->Epilogue.Activation, a->Epilogue.ActivationFirst, a->Isa);
+            }
+        }
+    }
+
+    /// <summary>Copies one input plane into the zero-padded, phase-split buffer.</summary>
+    private static void FillPadded(in DepthwiseGeometry g, float* plane, float* buffer)
+    {
+        int rowFloats = g.StrideW * g.PhaseWidth;
+        int vw = Vector<float>.Count;
+        for (int r = 0; r < g.PaddedRows; r++)
+        {
+            float* dst = buffer + (nint)r * rowFloats;
+            int ih = r - g.PadTop;
+            bool inside = (uint)ih < (uint)g.H;
+            if (g.StrideW == 1 && inside)
+            {
+                float* src = plane + (nint)ih * g.W;
+                for (int i = 0; i < g.PadLeft; i++) dst[i] = 0f;
+                float* d = dst + g.PadLeft;
+                int j = 0;
+                for (; j <= g.W - vw; j += vw) Vector.Store(Vector.Load(src + j), d + j);
+                for (; j < g.W; j++) d[j] = src[j];
+                for (int i = g.PadLeft + g.W; i < rowFloats; i++) dst[i] = 0f;
+                continue;
+            }
+            int k = 0;
+            for (; k <= rowFloats - vw; k += vw) Vector.Store(Vector<float>.Zero, dst + k);
+            for (; k < rowFloats; k++) dst[k] = 0f;
+            if (!inside) continue;
+            float* s = plane + (nint)ih * g.W;
+            for (int iw = 0; iw < g.W; iw++)
+            {
+                int pc = iw + g.PadLeft;
+                int q = pc % g.StrideW;
+                dst[q * g.PhaseWidth + pc / g.StrideW] = s[iw];
+            }
+        }
+    }
+}
+
+/// <summary>The numbers every depthwise row loop needs, precomputed once per run.</summary>
+internal readonly struct DepthwiseGeometry
+{
+    public DepthwiseGeometry(Conv2dShape s)
+    {
+        C = s.C; H = s.H; W = s.W; OutH = s.OutH; OutW = s.OutW; KH = s.KH; KW = s.KW;
+        StrideH = s.StrideH; StrideW = s.StrideW; PadTop = s.PadTop; PadLeft = s.PadLeft;
+        DilationH = s.DilationH; DilationW = s.DilationW;
+        PaddedRows = s.H + s.PadTop + s.PadBottom;
+        PhaseWidth = (s.W + s.PadLeft + s.PadRight + s.StrideW - 1) / s.StrideW;
+        SlotElements = (nint)PaddedRows * StrideW * PhaseWidth;
+    }
+
+    public int C { get; }
+    public int H { get; }
+    public int W { get; }
+    public int OutH { get; }
+    public int OutW { get; }
+    public int KH { get; }
+    public int KW { get; }
+    public int StrideH { get; }
+    public int StrideW { get; }
+    public int PadTop { get; }
+    public int PadLeft { get; }
+    public int DilationH { get; }
+    public int DilationW { get; }
+    public int PaddedRows { get; }
+    public int PhaseWidth { get; }
+    public nint SlotElements { get; }
+
+    /// <summary>Offset of tap (kh, kw) for output row oh, output column 0, in the padded buffer.</summary>
+    public nint TapOffset(int oh, int kh, int kw)
+    {
+        int col = kw * DilationW;
+        return ((nint)(oh * StrideH + kh * DilationH) * StrideW + col % StrideW) * PhaseWidth + col / StrideW;
+    }
+}
