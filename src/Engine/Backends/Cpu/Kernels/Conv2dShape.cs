@@ -23,6 +23,9 @@ public sealed record Conv2dShape(
     public bool IsPointwise => KH == 1 && KW == 1 && StrideH == 1 && StrideW == 1 && PadTop == 0 && PadLeft == 0 && PadBottom == 0 && PadRight == 0;
     public long Flops => 2L * Batch * M * OutH * OutW * KPerGroup;
 
+    public override string ToString() =>
+        $"{Batch}x{C}x{H}x{W}->{M} k{KH}x{KW} s{StrideH},{StrideW} p{PadTop},{PadLeft},{PadBottom},{PadRight} d{DilationH},{DilationW} g{Group}";
+
     public void Validate()
     {
         if (Batch < 1 || C < 1 || H < 1 || W < 1 || M < 1 || KH < 1 || KW < 1 || StrideH < 1 || StrideW < 1 || DilationH < 1 || DilationW < 1 || Group < 1)
