@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EdgeAgent.Engine.Runtime;
 
 namespace EdgeAgent.Engine.Backends.Cpu.Kernels;
@@ -123,12 +125,41 @@ public sealed unsafe class DepthwiseConv2dKernel
             for (; k < rowFloats; k++) dst[k] = 0f;
             if (!inside) continue;
             float* s = plane + (nint)ih * g.W;
-            for (int iw = 0; iw < g.W; iw++)
+            if (g.StrideW == 2) Deinterleave(s, g.W, dst, g.PadLeft, g.PhaseWidth);
+            else
+                for (int q = 0; q < g.StrideW; q++)
+                {
+                    // Phase q holds input columns iw = j * StrideW + q - PadLeft.
+                    float* d = dst + q * g.PhaseWidth;
+                    int first = q - g.PadLeft;
+                    int j = first >= 0 ? 0 : (-first + g.StrideW - 1) / g.StrideW;
+                    for (int iw = j * g.StrideW + first; iw < g.W; iw += g.StrideW, j++) d[j] = s[iw];
+                }
+        }
+    }
+
+    /// <summary>Splits a row into even and odd input columns, placed in their stride-2 phases.</summary>
+    private static void Deinterleave(float* src, int w, float* dst, int padLeft, int phaseWidth)
+    {
+        // Input column iw sits at padded column iw + padLeft: phase (iw + padLeft) % 2, index (iw + padLeft) / 2.
+        float* even = dst + (padLeft & 1) * phaseWidth + padLeft / 2;
+        float* odd = dst + ((padLeft + 1) & 1) * phaseWidth + (padLeft + 1) / 2;
+        int t = 0;
+        if (Avx2.IsSupported)
+        {
+            var gather = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            for (; 2 * t + 16 <= w; t += 8)
             {
-                int pc = iw + g.PadLeft;
-                int q = pc % g.StrideW;
-                dst[q * g.PhaseWidth + pc / g.StrideW] = s[iw];
+                var p0 = Avx2.PermuteVar8x32(Avx.LoadVector256(src + 2 * t), gather);
+                var p1 = Avx2.PermuteVar8x32(Avx.LoadVector256(src + 2 * t + 8), gather);
+                Avx.Store(even + t, Avx2.Permute2x128(p0, p1, 0x20));
+                Avx.Store(odd + t, Avx2.Permute2x128(p0, p1, 0x31));
             }
+        }
+        for (; 2 * t < w; t++)
+        {
+            even[t] = src[2 * t];
+            if (2 * t + 1 < w) odd[t] = src[2 * t + 1];
         }
     }
 }

@@ -1,0 +1,85 @@
+using EdgeAgent.Engine.Backends.Cpu.Kernels;
+using EdgeAgent.Engine.Graph.Ops;
+using EdgeAgent.Engine.Runtime;
+
+/// <summary>One benchmarked layer: its work and a factory for (tactic name, run) pairs.</summary>
+internal sealed record Bench(string Name, long Flops, Func<KernelIsa, bool, int, IEnumerable<(string, Action<WorkerPool>)>> Create);
+
+internal static class Shapes
+{
+    private static readonly Activation Relu = new(ActivationKind.Relu);
+
+    public static IEnumerable<Bench> All()
+    {
+        // ResNet-50 at 224x224.
+        yield return Conv("r50 conv1 7x7 s2 3->64 224", new(1, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3, 3, 3));
+        yield return Conv("r50 3x3 64->64 56x56", new(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1));
+        yield return Conv("r50 1x1 256->64 56x56", new(1, 256, 56, 56, 64, 1, 1));
+        yield return Conv("r50 1x1 64->256 56x56", new(1, 64, 56, 56, 256, 1, 1));
+        yield return Conv("r50 3x3 256->256 14x14", new(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1));
+        yield return Conv("r50 3x3 512->512 7x7", new(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1));
+        yield return Gemm("r50 fc 2048->1000 (N=1)", 1000, 2048, 1);
+        yield return Gemm("gemm 512x512x512", 512, 512, 512);
+        // PP-OCRv4 det at 640x640: backbone at 1/4 and 1/16, DB neck and head at 1/4.
+        yield return Conv("ocr 1x1 32->64 160x160", new(1, 32, 160, 160, 64, 1, 1));
+        yield return Conv("ocr dw3x3 s1 C64 160x160", new(1, 64, 160, 160, 64, 3, 3, 1, 1, 1, 1, 1, 1, Group: 64));
+        yield return Conv("ocr dw3x3 s2 C64 160->80", new(1, 64, 160, 160, 64, 3, 3, 2, 2, 1, 1, 1, 1, Group: 64));
+        yield return Conv("ocr dw5x5 s1 C256 40x40", new(1, 256, 40, 40, 256, 5, 5, 1, 1, 2, 2, 2, 2, Group: 256));
+        yield return Conv("ocr 3x3 96->24 160x160 (neck)", new(1, 96, 160, 160, 24, 3, 3, 1, 1, 1, 1, 1, 1));
+        yield return Transposed("ocr convT 2x2 s2 24->24 160->320", new(1, 24, 160, 160, 24, 2, 2, 320, 320, 2, 2));
+    }
+
+    private static float[] Random(long n, int seed)
+    {
+        var r = new Random(seed);
+        var a = new float[n];
+        for (long i = 0; i < n; i++) a[i] = (float)(r.NextDouble() * 2 - 1);
+        return a;
+    }
+
+    private static Bench Conv(string name, Conv2dShape s) => new(name, s.Flops, (isa, all, threads) =>
+    {
+        var x = Random((long)s.C * s.H * s.W, 1);
+        var w = Random((long)s.M * s.KPerGroup, 2);
+        var b = Random(s.M, 3);
+        var y = new float[(long)s.M * s.OutH * s.OutW];
+        var tactics = all ? CpuConvTactic.Enumerate(s) : [CpuConvTactic.Default(s, isa)];
+        return tactics.Select(t =>
+        {
+            var kernel = new Conv2dKernel(s, w, t);
+            var ws = new float[kernel.WorkspaceElements(threads)];
+            return (t.Name, (Action<WorkerPool>)(pool => kernel.Run(x, y, b, default, Relu, false, ws, pool)));
+        });
+    });
+
+    private static Bench Gemm(string name, int m, int k, int n) => new(name, 2L * m * n * k, (isa, all, threads) =>
+    {
+        var a = Random((long)m * k, 1);
+        var bm = Random((long)k * n, 2);
+        var bias = Random(m, 3);
+        var c = new float[(long)m * n];
+        var tactics = all ? GemmTactic.Enumerate(m, n, k, plainB: true) : [GemmTactic.Default(isa, m, n, k)];
+        return tactics.Select(t =>
+        {
+            var packed = PackedGemmWeights.FromRowMajor(a, m, k, t);
+            var ws = new float[EdgeAgent.Engine.Backends.Cpu.Kernels.Gemm.WorkspaceElements(t, k, n, threads)];
+            return (t.Name, (Action<WorkerPool>)(pool =>
+                EdgeAgent.Engine.Backends.Cpu.Kernels.Gemm.Run(packed, bm, n, 1, n, c, n, bias, default, Relu, false, ws, pool)));
+        });
+    });
+
+    private static Bench Transposed(string name, ConvTranspose2dShape s) => new(name, s.Flops, (isa, all, threads) =>
+    {
+        var x = Random((long)s.C * s.H * s.W, 1);
+        var w = Random((long)s.C * s.ColumnRows, 2);
+        var b = Random(s.M, 3);
+        var y = new float[(long)s.M * s.OutH * s.OutW];
+        var tactics = all ? ConvTranspose2dKernel.Enumerate(s) : [GemmTactic.Default(isa, s.ColumnRows, s.H * s.W, s.CPerGroup)];
+        return tactics.Select(t =>
+        {
+            var kernel = new ConvTranspose2dKernel(s, w, t);
+            var ws = new float[kernel.WorkspaceElements(threads)];
+            return (t.Name, (Action<WorkerPool>)(pool => kernel.Run(x, y, b, default, Relu, false, ws, pool)));
+        });
+    });
+}
