@@ -72,7 +72,8 @@ public static class MemoryPlanner
         foreach (var (v, def) in defined)
         {
             long bytes = Bytes(v);
-            if (!alias.ContainsKey(v) || v.Placement is not null) activationBytes += bytes;
+            // Views re-label their input's bytes; everything else would own a buffer without a plan.
+            if (!(v.Producer is { } producer && backend.IsView(producer))) activationBytes += bytes;
             var (root, _) = Resolve(v);
             int end = lastUse.GetValueOrDefault(v, def);
             if (!buffers.TryGetValue(root, out var buffer)) buffers[root] = buffer = new Buffer(Bytes(root), def, end);

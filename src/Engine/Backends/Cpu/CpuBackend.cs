@@ -46,6 +46,9 @@ public sealed class CpuBackend : IBackend
         if (floats && node.Domain == "" && Arithmetic.Contains(node.OpType)) return new BinaryLayer(layer);
         if (node.Domain == "" && node.OpType == "Concat") return new ConcatLayer(layer);
         if (floats && node.Domain == "" && node.OpType is "GlobalAveragePool" or "GlobalMaxPool") return new GlobalPoolLayer(layer);
+        if (floats && node.Domain == "" && node.OpType is "MaxPool" or "AveragePool" && PoolLayer.CanCompile(layer)) return new PoolLayer(layer);
+        if (floats && node.Domain == "" && node.OpType == "Resize" && ResizeNearestLayer.CanCompile(layer)) return new ResizeNearestLayer(layer);
+        if (node.Domain == "" && node.OpType == "Split") return new SplitLayer(layer);
         return new FallbackLayer(layer);
     }
 }

@@ -23,7 +23,17 @@ internal static class ResizeKernel
         if (node.GetInts("axes") is { Length: > 0 }) throw node.Fail("the axes attribute is not supported");
         if (mode is not ("nearest" or "linear")) throw node.Fail($"mode '{mode}' is not supported (nearest and linear are)");
 
-        int rank = x.Rank;
+        var (outShape, scales) = ResolveOutput(node, x.Shape, scalesTensor, sizesTensor);
+
+        if (mode == "nearest")
+            return [Gathering.Take(x, outShape, Gathering.AxisMap(x.Shape, NearestMaps(node, x.Shape, outShape, scales)))];
+        return [Linear(node, x, outShape, scales, coordinates)];
+    }
+
+    /// <summary>The output shape and per-axis scale from the sizes or scales input (shared with the CPU backend).</summary>
+    internal static (int[] OutShape, double[] Scales) ResolveOutput(Node node, int[] inShape, Tensor? scalesTensor, Tensor? sizesTensor)
+    {
+        int rank = inShape.Length;
         var outShape = new int[rank];
         var scales = new double[rank];
         if (sizesTensor is { Length: > 0 })
@@ -33,7 +43,7 @@ internal static class ResizeKernel
             for (int i = 0; i < rank; i++)
             {
                 outShape[i] = checked((int)sizes[i]);
-                scales[i] = x.Shape[i] == 0 ? 1 : (double)sizes[i] / x.Shape[i];
+                scales[i] = inShape[i] == 0 ? 1 : (double)sizes[i] / inShape[i];
             }
         }
         else if (scalesTensor is { Length: > 0 })
@@ -44,21 +54,25 @@ internal static class ResizeKernel
             {
                 if (given[i] <= 0) throw node.Fail($"scale {given[i]} must be positive");
                 scales[i] = given[i];
-                outShape[i] = (int)Math.Floor(x.Shape[i] * (double)given[i]);
+                outShape[i] = (int)Math.Floor(inShape[i] * (double)given[i]);
             }
         }
         else throw node.Fail("needs scales or sizes");
 
-        if (mode == "nearest")
-        {
-            var maps = new int[rank][];
-            for (int a = 0; a < rank; a++)
-                maps[a] = Enumerable.Range(0, outShape[a])
-                    .Select(o => NearestIndex(SourceCoordinate(o, scales[a], x.Shape[a], outShape[a], coordinates, node), x.Shape[a], nearest, scales[a], node))
-                    .ToArray();
-            return [Gathering.Take(x, outShape, Gathering.AxisMap(x.Shape, maps))];
-        }
-        return [Linear(node, x, outShape, scales, coordinates)];
+        return (outShape, scales);
+    }
+
+    /// <summary>Per axis, the source index of each output index under nearest-neighbour resizing (shared with the CPU backend).</summary>
+    internal static int[][] NearestMaps(Node node, int[] inShape, int[] outShape, double[] scales)
+    {
+        string coordinates = node.GetString("coordinate_transformation_mode", "half_pixel");
+        string nearest = node.GetString("nearest_mode", "round_prefer_floor");
+        var maps = new int[inShape.Length][];
+        for (int a = 0; a < inShape.Length; a++)
+            maps[a] = Enumerable.Range(0, outShape[a])
+                .Select(o => NearestIndex(SourceCoordinate(o, scales[a], inShape[a], outShape[a], coordinates, node), inShape[a], nearest, scales[a], node))
+                .ToArray();
+        return maps;
     }
 
     private static double SourceCoordinate(int o, double scale, int inSize, int outSize, string mode, Node node) => mode switch
