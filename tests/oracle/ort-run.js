@@ -6,7 +6,9 @@
 //   node tests/oracle/ort-run.js --model M.onnx [--input NAME=X.npy ...] --bench
 //       [--iterations K] [--warmup W] [--threads N]
 //     prints {"median_ms","p90_ms","p99_ms","min_ms","iterations","threads"}
-//     inputs not given are filled with seeded uniform noise of the declared shape (symbolic dims = 1).
+//       [--shape NAME:1x3x640x640 ...]
+//     inputs not given are filled with seeded uniform noise of the --shape given for them, or of
+//     the declared shape (symbolic dims = 1).
 //
 // Sessions use N intra-op threads, one inter-op thread, sequential execution and every graph
 // optimization, so that timings compare with a single-stream engine. Exit 2 on bad usage, 1 on failure.
@@ -21,7 +23,7 @@ const ortPath = path.join(repoRoot, '.cache', 'ort', 'node_modules', 'onnxruntim
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const args = { inputs: [], threads: 1, bench: false, iterations: 50, warmup: 5, seed: 1 };
+  const args = { inputs: [], shapes: {}, threads: 1, bench: false, iterations: 50, warmup: 5, seed: 1 };
   const value = (i, flag) => {
     if (i + 1 >= argv.length) throw new UsageError(`${flag} needs a value`);
     return argv[i + 1];
@@ -42,6 +44,17 @@ function parseArgs(argv) {
       case '--iterations': args.iterations = count(value(i, flag), flag, 1); i++; break;
       case '--warmup': args.warmup = count(value(i, flag), flag, 0); i++; break;
       case '--seed': args.seed = count(value(i, flag), flag, 0); i++; break;
+      case '--shape': {
+        const spec = value(i, flag);
+        const colon = spec.lastIndexOf(':');
+        const dims = colon > 0 ? spec.slice(colon + 1).split('x').map(Number) : [];
+        if (colon <= 0 || dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 0)) {
+          throw new UsageError(`--shape ${spec} must look like NAME:1x3x640x640`);
+        }
+        args.shapes[spec.slice(0, colon)] = dims;
+        i++;
+        break;
+      }
       default: throw new UsageError(`unknown argument ${flag}`);
     }
   }
@@ -97,13 +110,13 @@ function noise(seed, count) {
   return out;
 }
 
-function fillMissingInputs(ort, session, feeds, seed) {
+function fillMissingInputs(ort, session, feeds, seed, shapes) {
   session.inputMetadata.forEach((meta, index) => {
     if (meta.name in feeds) return;
     if (!meta.isTensor || meta.type !== 'float32') {
       throw new UsageError(`input '${meta.name}' is not float32; give it with --input`);
     }
-    const shape = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
+    const shape = shapes[meta.name] ?? meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
     const count = shape.reduce((a, b) => a * b, 1);
     feeds[meta.name] = new ort.Tensor('float32', noise(seed + index, count), shape);
   });
@@ -165,7 +178,7 @@ async function main() {
   });
   const feeds = readInputs(ort, session, args.inputs);
   if (args.bench) {
-    fillMissingInputs(ort, session, feeds, args.seed);
+    fillMissingInputs(ort, session, feeds, args.seed, args.shapes);
     process.stdout.write(`${JSON.stringify(await bench(session, feeds, args))}\n`);
   } else {
     const missing = session.inputNames.filter((n) => !(n in feeds));

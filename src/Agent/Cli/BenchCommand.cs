@@ -15,6 +15,7 @@ public static class BenchCommand
     {
         var model = new Option<string>("--model", "-m") { Description = "ONNX model file", Required = true };
         var shapes = new Option<string[]>("--shape") { Description = "Shape for a dynamic input as NAME:1x3x640x640 (repeatable)" };
+        var inputs = new Option<string[]>("--input", "-i") { Description = "Input tensor as [NAME=]FILE.npy (repeatable); random when omitted" };
         var backend = new Option<string>("--backend") { Description = "Execution backend", DefaultValueFactory = _ => "cpu" };
         backend.AcceptOnlyFromAmong("cpu", "auto");
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: one per core)", DefaultValueFactory = _ => 0 };
@@ -22,22 +23,24 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 10 };
         var profile = new Option<bool>("--profile") { Description = "Also time each layer and list the slowest" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
-        var command = new Command("bench", "Measure an engine's latency and throughput") { model, shapes, backend, threads, iterations, warmup, profile, json };
-        command.SetAction(parse => Run(output, parse.GetValue(model)!, parse.GetValue(shapes) ?? [], parse.GetValue(threads),
+        var command = new Command("bench", "Measure an engine's latency and throughput") { model, shapes, inputs, backend, threads, iterations, warmup, profile, json };
+        command.SetAction(parse => Run(output, parse.GetValue(model)!, parse.GetValue(shapes) ?? [], parse.GetValue(inputs) ?? [], parse.GetValue(threads),
             parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(profile), parse.GetValue(json)));
         return command;
     }
 
-    private static int Run(TextWriter output, string modelPath, string[] shapeSpecs, int threads, int iterations, int warmup, bool profile, bool json)
+    private static int Run(TextWriter output, string modelPath, string[] shapeSpecs, string[] inputSpecs, int threads, int iterations, int warmup, bool profile, bool json)
     {
         if (iterations < 1) throw new CliUsageException($"--iterations must be at least 1, got {iterations}");
         if (warmup < 0) throw new CliUsageException($"--warmup cannot be negative, got {warmup}");
         if (threads < 0) throw new CliUsageException($"--threads cannot be negative, got {threads}");
         var model = OnnxImporter.Load(modelPath);
+        var inputs = TensorArguments.ReadInputs(inputSpecs, model.Graph);
+        var shapes = TensorArguments.ParseShapes(shapeSpecs);
+        foreach (var (name, tensor) in inputs) shapes[name] = Engine.Graph.TensorShape.Of(tensor.Shape);
         var buildClock = Stopwatch.StartNew();
-        var (engine, _) = EngineBuilder.Build(model, new BuilderConfig { Backend = new CpuBackend() }, TensorArguments.ParseShapes(shapeSpecs));
+        var (engine, _) = EngineBuilder.Build(model, new BuilderConfig { Backend = new CpuBackend() }, shapes);
         buildClock.Stop();
-        var inputs = new Dictionary<string, Engine.Tensors.Tensor>();
         TensorArguments.FillRandom(inputs, engine.Model.Graph, 1);
 
         using var context = engine.CreateContext(threads);
