@@ -12,6 +12,12 @@ public interface IBackend
     /// <summary>Short name used on the command line and in engine files: cpu, cuda, reference.</summary>
     string Name { get; }
 
+    /// <summary>The device this backend compiles for; engines record it and refuse to load elsewhere.</summary>
+    DeviceFingerprint Fingerprint { get; }
+
+    /// <summary>Most threads one execution context may use with engines compiled here.</summary>
+    int MaxThreads { get; }
+
     bool Supports(Node node);
 
     /// <summary>Implementations of this layer, fastest-first when the backend can tell; never empty for a supported node.</summary>

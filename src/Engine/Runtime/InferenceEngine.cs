@@ -77,7 +77,9 @@ public sealed class InferenceEngine
             constant ? v.Constant : null);
     }
 
-    public InferenceContext CreateContext(int threads = 0) => new(this, threads <= 0 ? WorkerPool.DefaultThreads : threads);
+    /// <param name="threads">Threads for this context; 0 means one per core, and never more than the backend allows.</param>
+    public InferenceContext CreateContext(int threads = 0) =>
+        new(this, Math.Min(threads <= 0 ? WorkerPool.DefaultThreads : threads, Backend.MaxThreads));
 
     /// <summary>Fused-op and precision facts for summaries: op type and activation per layer.</summary>
     public string DescribeLayer(int index)

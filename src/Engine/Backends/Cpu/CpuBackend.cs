@@ -1,3 +1,4 @@
+using EdgeAgent.Engine.Backends.Cpu.Kernels;
 using EdgeAgent.Engine.Backends.Cpu.Layers;
 using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Graph.Ops;
@@ -18,6 +19,8 @@ public sealed class CpuBackend : IBackend
 
     public string Name => "cpu";
 
+    public DeviceFingerprint Fingerprint { get; } = DeviceFingerprint.ForCpu();
+
     public bool Supports(Node node) => OpSchemas.IsSupported(node);
 
     public bool IsView(Node node) => node.Domain == "" && Views.Contains(node.OpType) && node.Outputs.Count == 1;
@@ -31,15 +34,93 @@ public sealed class CpuBackend : IBackend
         return node.Domain == "" && Arithmetic.Contains(node.OpType) && node.Inputs[input]!.Shape!.Equals(node.Outputs[0].Shape);
     }
 
-    public IReadOnlyList<Tactic> Tactics(LayerSpec layer) => [Tactic.Default("default")];
+    /// <param name="maxThreads">Most threads a context of an engine built here may use (workspaces are sized for it).</param>
+    public CpuBackend(int maxThreads = 0) => MaxThreads = maxThreads > 0 ? maxThreads : Environment.ProcessorCount;
 
-    public long WorkspaceBytes(LayerSpec layer, Tactic tactic) => 0;
+    public int MaxThreads { get; }
+
+    public IReadOnlyList<Tactic> Tactics(LayerSpec layer)
+    {
+        if (ConvShapes(layer) is var (conv, transposed) && (conv is not null || transposed is not null))
+            return conv is not null
+                ? CpuConvTactic.Enumerate(conv).Select(ToTactic).ToList()
+                : ConvTranspose2dKernel.Enumerate(transposed!).Select(ToTactic).ToList();
+        if (GemmShape(layer) is { } gemm) return GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true).Select(ToTactic).ToList();
+        return [Tactic.Default("default")];
+    }
+
+    public long WorkspaceBytes(LayerSpec layer, Tactic tactic)
+    {
+        var (conv, transposed) = ConvShapes(layer);
+        if (conv is not null) return 4 * Conv2dKernel.WorkspaceElements(conv, FindConv(conv, tactic), MaxThreads);
+        if (transposed is not null) return 4 * ConvTranspose2dKernel.WorkspaceElements(transposed, FindGemm(ConvTranspose2dKernel.Enumerate(transposed), tactic), MaxThreads);
+        if (GemmShape(layer) is { } gemm) return 4 * GemmLayer.WorkspaceElements(FindGemm(GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true), tactic), gemm.K, MaxThreads);
+        return 0;
+    }
+
+    private static Tactic ToTactic(CpuConvTactic t) => t.Gemm is { } g ? ToTactic(g) with { Name = t.Name } : Tactic.Default(t.Name);
+
+    private static Tactic ToTactic(GemmTactic g) =>
+        new(g.Name, new Dictionary<string, int> { ["KC"] = g.KC, ["MC"] = g.MC, ["NC"] = g.NC, ["MR"] = g.MR, ["NR"] = g.NR });
+
+    private static CpuConvTactic FindConv(Conv2dShape shape, Tactic tactic) =>
+        CpuConvTactic.Enumerate(shape).FirstOrDefault(t => t.Name == tactic.Name)
+        ?? throw new EngineUserException($"tactic '{tactic.Name}' is not available for convolution {shape} on this machine");
+
+    private static GemmTactic FindGemm(IReadOnlyList<GemmTactic> offered, Tactic tactic) =>
+        offered.FirstOrDefault(t => t.Name == tactic.Name)
+        ?? throw new EngineUserException($"GEMM tactic '{tactic.Name}' is not available on this machine");
+
+    /// <summary>The kernel shape of a FusedConv the CPU kernels handle (1-D or 2-D, float, constant weights).</summary>
+    private static (Conv2dShape? Conv, ConvTranspose2dShape? Transposed) ConvShapes(LayerSpec layer)
+    {
+        var node = layer.Node;
+        if (node.Domain != FusedOps.Domain || node.OpType != FusedOps.FusedConv) return (null, null);
+        var x = layer.Input(0);
+        if (layer.Input(1).Constant is not { Type: DataType.Float32 } w || x.Type != DataType.Float32 || x.Shape.Length is not (3 or 4)) return (null, null);
+        if (layer.OptionalInput(2) is { Constant: null }) return (null, null);
+        var window = WindowAttributes.Parse(node, x.Shape.Length - 2, w.Shape[2..]);
+        int group = (int)node.GetInt("group", 1);
+        return node.GetInt("transposed", 0) != 0
+            ? (null, ConvTranspose2dShape.From(x.Shape, w.Shape, window, group, node.GetInts("output_padding"), node.GetInts("output_shape")))
+            : (Conv2dShape.From(x.Shape, w.Shape, window, group), null);
+    }
+
+    /// <summary>Gemm/MatMul by constant 2-D weights with a per-column bias, as GemmLayer runs them.</summary>
+    private static (int K, int N, bool TransB, float[]? Bias)? GemmShape(LayerSpec layer)
+    {
+        var node = layer.Node;
+        bool gemm = node.OpType is "Gemm" or FusedOps.FusedGemm, matmul = node.OpType is "MatMul" or FusedOps.FusedMatMul;
+        if (!(gemm || matmul) || node.Domain is not ("" or FusedOps.Domain)) return null;
+        if (layer.Input(1).Constant is not { Type: DataType.Float32, Rank: 2 } w || layer.Input(0).Type != DataType.Float32) return null;
+        bool transB = gemm && node.GetInt("transB", 0) != 0;
+        if (gemm && (node.GetInt("transA", 0) != 0 || node.GetFloat("alpha", 1f) != 1f)) return null;
+        int k = transB ? w.Shape[1] : w.Shape[0], n = transB ? w.Shape[0] : w.Shape[1];
+        if (layer.Input(0).Shape[^1] != k) return null;
+        float[]? bias = null;
+        if (layer.OptionalInput(2) is { } b)
+        {
+            if (b.Constant is not { Type: DataType.Float32 } c || !(c.Length == n || c.Length == 1)) return null;
+            float beta = gemm ? node.GetFloat("beta", 1f) : 1f;
+            bias = GC.AllocateArray<float>(n, pinned: true);
+            for (int i = 0; i < n; i++) bias[i] = beta * c.Floats[c.Length == 1 ? 0 : i];
+        }
+        return (k, n, transB, bias);
+    }
 
     public ICompiledLayer Compile(LayerSpec layer, Tactic tactic)
     {
         var node = layer.Node;
         bool floats = layer.Outputs.All(o => o.Type == DataType.Float32) && layer.Inputs.All(i => i is null || i.Type == DataType.Float32);
         if (IsView(node)) return new CopyLayer(layer);
+        var (conv, transposed) = ConvShapes(layer);
+        if (conv is not null) return new ConvLayer(layer, new Conv2dKernel(conv, layer.Input(1).Constant!.Floats, FindConv(conv, tactic)), null, MaxThreads);
+        if (transposed is not null)
+            return new ConvLayer(layer, null, new ConvTranspose2dKernel(transposed, layer.Input(1).Constant!.Floats,
+                FindGemm(ConvTranspose2dKernel.Enumerate(transposed), tactic)), MaxThreads);
+        if (GemmShape(layer) is { } g)
+            return new GemmLayer(layer, layer.Input(1).Constant!.Floats, g.TransB, g.Bias,
+                FindGemm(GemmTactic.Enumerate(g.N, 1, g.K, plainB: true), tactic), MaxThreads);
         if (floats && Activation.FromActivationNode(node) is { } activation && node.Domain is "" or FusedOps.Domain
             && (node.OpType != "Clip" || activation.Kind is ActivationKind.Clip or ActivationKind.Relu))
             return new ActivationLayer(layer, activation);
