@@ -53,6 +53,9 @@ public sealed class CpuLayerTests(ITestOutputHelper output)
         ["resize nearest x2 asymmetric floor"] = () => Resize([1, 3, 5, 6], [1, 1, 2, 2], "asymmetric", "floor"),
         ["resize nearest x4 half pixel"] = () => Resize([1, 2, 4, 5], [1, 1, 4, 4], "half_pixel", "round_prefer_floor"),
         ["resize nearest down"] = () => Resize([1, 2, 9, 8], [1, 1, 0.5f, 0.5f], "asymmetric", "floor"),
+        ["transpose yolo head"] = () => Unary("Transpose", [1, 3, 7, 4, 5], OnnxAttr.Ints("perm", 0, 1, 3, 4, 2)),
+        ["transpose keeps last axis"] = () => Unary("Transpose", [2, 3, 4, 5], OnnxAttr.Ints("perm", 1, 0, 2, 3)),
+        ["transpose reverse"] = () => Unary("Transpose", [3, 4, 5]),
         ["split channels"] = () =>
         {
             var b = new OnnxModelBuilder("t").Input("x", DataType.Float32, 1, 7, 4, 4).Output("a", DataType.Float32).Output("c", DataType.Float32);

@@ -130,6 +130,7 @@ public sealed class CpuBackend : IBackend
         if (floats && node.Domain == "" && node.OpType is "MaxPool" or "AveragePool" && PoolLayer.CanCompile(layer)) return new PoolLayer(layer);
         if (floats && node.Domain == "" && node.OpType == "Resize" && ResizeNearestLayer.CanCompile(layer)) return new ResizeNearestLayer(layer);
         if (node.Domain == "" && node.OpType == "Split") return new SplitLayer(layer);
+        if (node.Domain == "" && node.OpType == "Transpose" && TransposeLayer.CanCompile(layer)) return new TransposeLayer(layer);
         return new FallbackLayer(layer);
     }
 }

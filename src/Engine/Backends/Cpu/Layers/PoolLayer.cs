@@ -48,6 +48,11 @@ internal sealed unsafe class PoolLayer : ICompiledLayer
         var l = a->Layer;
         float* src = a->Src + (long)plane * l._ih * l._iw;
         float* dst = a->Dst + (long)plane * l._oh * l._ow;
+        if (l._max && l._sw == 1)
+        {
+            MaxRows(l, src, dst);
+            return;
+        }
         for (int y = 0; y < l._oh; y++)
         for (int x = 0; x < l._ow; x++)
         {
@@ -69,6 +74,30 @@ internal sealed unsafe class PoolLayer : ICompiledLayer
                 }
             }
             dst[y * l._ow + x] = l._max ? best : count == 0 ? 0 : sum / (l._includePad ? padded : count);
+        }
+    }
+
+    /// <summary>Max pooling with unit column stride: each window tap is one vectorized max over a row segment.</summary>
+    private static void MaxRows(PoolLayer l, float* src, float* dst)
+    {
+        for (int y = 0; y < l._oh; y++)
+        {
+            var row = new Span<float>(dst + (long)y * l._ow, l._ow);
+            row.Fill(float.NegativeInfinity);
+            for (int ky = 0; ky < l._kh; ky++)
+            {
+                int iy = y * l._sh + ky * l._dh - l._top;
+                if ((uint)iy >= (uint)l._ih) continue;
+                float* source = src + (long)iy * l._iw;
+                for (int kx = 0; kx < l._kw; kx++)
+                {
+                    int offset = kx * l._dw - l._left;
+                    int first = Math.Max(0, -offset), end = Math.Min(l._ow, l._iw - offset);
+                    if (end <= first) continue;
+                    var segment = row[first..end];
+                    System.Numerics.Tensors.TensorPrimitives.Max(segment, new ReadOnlySpan<float>(source + first + offset, end - first), segment);
+                }
+            }
         }
     }
 }
