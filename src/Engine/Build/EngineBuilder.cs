@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
 using EdgeAgent.Engine.Backends.Reference;
 using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Onnx;
@@ -6,20 +8,109 @@ using EdgeAgent.Engine.Runtime;
 
 namespace EdgeAgent.Engine.Build;
 
-/// <summary>Turns a model into an engine for one backend: infer shapes, optimize, choose tactics, plan memory, compile.</summary>
+/// <summary>
+/// Turns a model into an engine for this device: import → infer shapes → optimize → choose
+/// tactics by measurement (with a timing cache) → plan memory → compile, and the portable
+/// <see cref="EnginePlan"/> that the engine file stores.
+/// </summary>
 public static class EngineBuilder
 {
-    /// <param name="inputShapes">Shapes for inputs with dynamic dimensions (an engine's shapes are static).</param>
+    public static string Version => typeof(EngineBuilder).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <param name="inputShapes">Shapes for inputs with dynamic dimensions, when building without profiles.</param>
+    public static BuildResult BuildFile(string modelPath, BuilderConfig config, IReadOnlyDictionary<string, TensorShape>? inputShapes = null,
+        CancellationToken cancellationToken = default)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(modelPath); }
+        catch (FileNotFoundException) { throw new ModelFormatException($"model file '{modelPath}' not found"); }
+        catch (DirectoryNotFoundException) { throw new ModelFormatException($"model file '{modelPath}' not found"); }
+        var model = OnnxImporter.FromBytes(bytes, Path.GetDirectoryName(Path.GetFullPath(modelPath)), modelPath);
+        var identity = new ModelIdentity(Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(),
+            model.Metadata.GetValueOrDefault("name") ?? Path.GetFileNameWithoutExtension(modelPath),
+            model.Metadata.GetValueOrDefault("version") ?? model.ModelVersion.ToString(), $"{model.ProducerName} {model.ProducerVersion}".Trim(),
+            model.Metadata);
+        return Build(model, identity, config, inputShapes, cancellationToken);
+    }
+
+    /// <summary>Shorthand for tools and tests: build with default tactics (no timing) and return the compiled engine.</summary>
     public static (InferenceEngine Engine, OptimizationReport? Report) Build(string modelPath, BuilderConfig config,
-        IReadOnlyDictionary<string, TensorShape>? inputShapes = null, CancellationToken cancellationToken = default) =>
-        Build(OnnxImporter.Load(modelPath), config, inputShapes, cancellationToken);
+        IReadOnlyDictionary<string, TensorShape>? inputShapes = null, CancellationToken cancellationToken = default)
+    {
+        var result = BuildFile(modelPath, config with { Autotune = false }, inputShapes, cancellationToken);
+        return (result.Engine, result.Report);
+    }
 
     public static (InferenceEngine Engine, OptimizationReport? Report) Build(Model model, BuilderConfig config,
         IReadOnlyDictionary<string, TensorShape>? inputShapes = null, CancellationToken cancellationToken = default)
     {
+        var identity = new ModelIdentity("", model.Graph.Name, model.ModelVersion.ToString(), model.ProducerName, model.Metadata);
+        var result = Build(model, identity, config with { Autotune = false }, inputShapes, cancellationToken);
+        return (result.Engine, result.Report);
+    }
+
+    public static BuildResult Build(Model model, ModelIdentity identity, BuilderConfig config,
+        IReadOnlyDictionary<string, TensorShape>? inputShapes = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        if (config.Precision != "fp32")
+            throw new EngineUserException($"precision '{config.Precision}' is not available on the {config.Backend.Name} backend yet; use fp32");
+        foreach (var profile in config.Profiles) profile.Validate();
+        if (config.Profiles.Count > 0 && inputShapes is { Count: > 0 })
+            throw new EngineUserException("give either fixed input shapes or optimization profiles, not both");
+        var progress = config.Progress;
         var evaluator = new ReferenceConstantEvaluator();
-        ShapeInference.Run(model, inputShapes, evaluator);
-        var report = config.Optimize ? new GraphOptimizer(evaluator).Optimize(model, cancellationToken) : null;
-        return (InferenceEngine.Compile(model, config.Backend, config.TacticSelector, cancellationToken), report);
+
+        progress?.Report(new BuildProgress("shapes", 0, 1));
+        ShapeInference.Run(model, config.Profiles.Count > 0 ? null : inputShapes, evaluator);
+        OptimizationReport? report = null;
+        if (config.Optimize)
+        {
+            progress?.Report(new BuildProgress("optimize", 0, 1));
+            report = new GraphOptimizer(evaluator).Optimize(model, cancellationToken);
+        }
+        EnsureUniqueNodeNames(model.Graph);
+        byte[] graph = OnnxExporter.ToBytes(model);
+
+        // Tactics are chosen on the engine compiled at the opt shapes (or the static shapes).
+        var cache = TimingCache.Load(config.TimingCachePath);
+        int threads = config.Threads > 0 ? config.Threads : config.Backend.MaxThreads;
+        var tuner = config.TacticSelector is null && config.Autotune ? new Autotuner(cache, threads, progress) : null;
+        ITacticSelector selector = config.TacticSelector ?? (ITacticSelector?)tuner ?? new FirstTacticSelector();
+        var opt = config.Profiles.Count > 0 ? config.Profiles[0].OptShapes() : null;
+        var compiled = Graph(graph, identity, opt, evaluator);
+        progress?.Report(new BuildProgress("compile", 0, compiled.Graph.Nodes.Count));
+        var engine = InferenceEngine.Compile(compiled, config.Backend, selector, cancellationToken);
+        if (config.TimingCachePath is not null && cache.Changed) cache.Save(config.TimingCachePath);
+
+        var tactics = new Dictionary<string, Tactic>(StringComparer.Ordinal);
+        for (int i = 0; i < engine.Order.Count; i++) tactics[engine.Order[i].Name] = engine.Tactics[i];
+        var plan = new EnginePlan(graph, tactics, config.Backend.Fingerprint, config.Profiles, identity, config.Precision, Version)
+        {
+            BuildPlan = engine.Plan,
+        };
+        progress?.Report(new BuildProgress("done", 1, 1));
+        return new BuildResult(plan, engine, report, new BuildStats(clock.Elapsed, tuner?.TimedLayers ?? 0, tuner?.CachedLayers ?? 0, cache.Count));
+    }
+
+    /// <summary>A fresh copy of the exported graph with shapes inferred for <paramref name="shapes"/> and concat slices planned.</summary>
+    private static Model Graph(byte[] graph, ModelIdentity identity, IReadOnlyDictionary<string, TensorShape>? shapes, IConstantEvaluator evaluator)
+    {
+        var model = OnnxImporter.FromBytes(graph, null, identity.Name);
+        ShapeInference.Run(model, shapes, evaluator);
+        new ConcatPlanning().Run(new PassContext(model, evaluator));
+        return model;
+    }
+
+    /// <summary>Tactics are recorded by node name, so every node gets a distinct one.</summary>
+    private static void EnsureUniqueNodeNames(ModelGraph graph)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in graph.Nodes)
+        {
+            string name = node.Name.Length > 0 ? node.Name : $"{node.OpType}_{node.Outputs[0].Name}";
+            for (int k = 1; !used.Add(name); k++) name = $"{node.Name}_{k}";
+            node.Name = name;
+        }
     }
 }
