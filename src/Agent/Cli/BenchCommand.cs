@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using EdgeAgent.Engine.Backends.Cpu;
-using EdgeAgent.Engine.Build;
 using EdgeAgent.Engine.Onnx;
 
 namespace EdgeAgent.Agent.Cli;
@@ -13,7 +11,10 @@ public static class BenchCommand
 {
     public static Command Build(TextWriter output)
     {
-        var model = new Option<string>("--model", "-m") { Description = "ONNX model file", Required = true };
+        var model = new Option<string?>("--model", "-m") { Description = "ONNX model file (built here first, tactics timed)" };
+        var engine = new Option<string?>("--engine", "-e") { Description = "Engine file" };
+        var timingCache = new Option<string?>("--timing-cache") { Description = "Timing cache for building from --model" };
+        var verifyKey = new Option<string?>("--verify-key") { Description = "Public key the engine's signature must verify against" };
         var shapes = new Option<string[]>("--shape") { Description = "Shape for a dynamic input as NAME:1x3x640x640 (repeatable)" };
         var inputs = new Option<string[]>("--input", "-i") { Description = "Input tensor as [NAME=]FILE.npy (repeatable); random when omitted" };
         var backend = new Option<string>("--backend") { Description = "Execution backend", DefaultValueFactory = _ => "cpu" };
@@ -23,24 +24,28 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 10 };
         var profile = new Option<bool>("--profile") { Description = "Also time each layer and list the slowest" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
-        var command = new Command("bench", "Measure an engine's latency and throughput") { model, shapes, inputs, backend, threads, iterations, warmup, profile, json };
-        command.SetAction(parse => Run(output, parse.GetValue(model)!, parse.GetValue(shapes) ?? [], parse.GetValue(inputs) ?? [], parse.GetValue(threads),
-            parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(profile), parse.GetValue(json)));
+        var command = new Command("bench", "Measure an engine's latency and throughput") { model, engine, shapes, inputs, backend, threads, iterations, warmup, profile, json, timingCache, verifyKey };
+        command.SetAction(parse => Run(output, parse.GetValue(model), parse.GetValue(engine), parse.GetValue(shapes) ?? [], parse.GetValue(inputs) ?? [],
+            parse.GetValue(threads), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(profile), parse.GetValue(json),
+            parse.GetValue(timingCache), parse.GetValue(verifyKey), parse.GetValue(backend)!));
         return command;
     }
 
-    private static int Run(TextWriter output, string modelPath, string[] shapeSpecs, string[] inputSpecs, int threads, int iterations, int warmup, bool profile, bool json)
+    private static int Run(TextWriter output, string? modelPath, string? enginePath, string[] shapeSpecs, string[] inputSpecs, int threads,
+        int iterations, int warmup, bool profile, bool json, string? timingCache, string? verifyKey, string backendName)
     {
         if (iterations < 1) throw new CliUsageException($"--iterations must be at least 1, got {iterations}");
         if (warmup < 0) throw new CliUsageException($"--warmup cannot be negative, got {warmup}");
         if (threads < 0) throw new CliUsageException($"--threads cannot be negative, got {threads}");
-        var model = OnnxImporter.Load(modelPath);
-        var inputs = TensorArguments.ReadInputs(inputSpecs, model.Graph);
+        EngineSource.RequireOne(modelPath, enginePath);
+        var graph = modelPath is not null ? OnnxImporter.Load(modelPath) : EngineSource.ReadPlan(enginePath!, verifyKey).LoadGraph();
+        var inputs = TensorArguments.ReadInputs(inputSpecs, graph.Graph);
         var shapes = TensorArguments.ParseShapes(shapeSpecs);
         foreach (var (name, tensor) in inputs) shapes[name] = Engine.Graph.TensorShape.Of(tensor.Shape);
         var buildClock = Stopwatch.StartNew();
-        var (engine, _) = EngineBuilder.Build(model, new BuilderConfig { Backend = new CpuBackend() }, shapes);
+        var engine = EngineSource.Open(modelPath, enginePath, shapes, verifyKey, backendName, threads, timingCache, autotune: true);
         buildClock.Stop();
+        string source = Path.GetFileName(modelPath ?? enginePath!);
         TensorArguments.FillRandom(inputs, engine.Model.Graph, 1);
 
         using var context = engine.CreateContext(threads);
@@ -61,7 +66,7 @@ public static class BenchCommand
         {
             var result = new Dictionary<string, object>
             {
-                ["model"] = Path.GetFileName(modelPath),
+                ["model"] = source,
                 ["backend"] = engine.Backend.Name,
                 ["precision"] = "fp32",
                 ["threads"] = context.Threads,
@@ -76,9 +81,9 @@ public static class BenchCommand
             output.WriteLine(JsonSerializer.Serialize(result));
             return 0;
         }
-        output.WriteLine($"model {Path.GetFileName(modelPath)}, backend {engine.Backend.Name}, fp32, {context.Threads} thread(s), " +
+        output.WriteLine($"model {source}, backend {engine.Backend.Name}, fp32, {context.Threads} thread(s), " +
             $"{string.Join(", ", engine.Inputs.Select(i => $"{i.Name} {string.Join("x", i.Shape)}"))}");
-        output.WriteLine($"built in {buildClock.Elapsed.TotalMilliseconds:F0} ms: {engine.Layers.Count} layers, {engine.Plan}");
+        output.WriteLine($"{(enginePath is null ? "built" : "loaded")} in {buildClock.Elapsed.TotalMilliseconds:F0} ms: {engine.Layers.Count} layers, {engine.Plan}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"latency over {iterations} runs: median {median:F3} ms, p90 {Percentile(0.9):F3} ms, p99 {Percentile(0.99):F3} ms, min {times[0]:F3} ms"));
         output.WriteLine($"throughput {1000.0 / median:F1} inferences/s");

@@ -86,6 +86,31 @@ public sealed unsafe class InferenceContext : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs every layer and calls <paramref name="afterLayer"/> with each layer's index while its
+    /// outputs are still in the arena (read them with <see cref="Read"/>). For debugging tools:
+    /// unlike <see cref="Execute"/>, the callback may allocate.
+    /// </summary>
+    public void ExecuteObserved(Action<int> afterLayer, CancellationToken cancellationToken = default)
+    {
+        var state = new ExecutionState(_arena, _pool);
+        for (int i = 0; i < Engine.Layers.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Engine.Layers[i].Execute(in state);
+            afterLayer(i);
+        }
+    }
+
+    /// <summary>A copy of a placed tensor's current contents.</summary>
+    public Tensor Read(TensorSlot slot)
+    {
+        if (slot.Constant is { } constant) return constant;
+        var tensor = Tensor.Zeros(slot.Type, slot.Shape);
+        new ReadOnlySpan<byte>(_arena + slot.Offset, (int)slot.Bytes).CopyTo(TensorBytes.AsBytes(tensor));
+        return tensor;
+    }
+
     /// <summary>The output's bytes in the arena, valid until the next <see cref="Execute"/>.</summary>
     public ReadOnlySpan<T> Output<T>(int index) where T : unmanaged
     {

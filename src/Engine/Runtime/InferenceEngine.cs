@@ -12,8 +12,10 @@ namespace EdgeAgent.Engine.Runtime;
 public sealed class InferenceEngine
 {
     private InferenceEngine(Model model, IBackend backend, IReadOnlyList<Node> order, IReadOnlyList<ICompiledLayer> layers,
-        IReadOnlyList<Tactic> tactics, MemoryPlan plan, IReadOnlyList<TensorSlot> inputs, IReadOnlyList<TensorSlot> outputs)
+        IReadOnlyList<Tactic> tactics, MemoryPlan plan, IReadOnlyList<TensorSlot> inputs, IReadOnlyList<TensorSlot> outputs,
+        IReadOnlyList<LayerSpec> specs)
     {
+        Specs = specs;
         Model = model;
         Backend = backend;
         Order = order;
@@ -33,6 +35,8 @@ public sealed class InferenceEngine
     public MemoryPlan Plan { get; }
     public IReadOnlyList<TensorSlot> Inputs { get; }
     public IReadOnlyList<TensorSlot> Outputs { get; }
+    /// <summary>Each layer's placed tensors (for per-layer inspection), in execution order.</summary>
+    public IReadOnlyList<LayerSpec> Specs { get; }
 
     /// <summary>
     /// Compiles <paramref name="model"/>, whose shapes must all be static (optimize it first:
@@ -61,10 +65,14 @@ public sealed class InferenceEngine
         }
         var plan = MemoryPlanner.Plan(graph, order, workspace, backend);
         var layers = new ICompiledLayer[order.Count];
+        var specs = new LayerSpec[order.Count];
         for (int i = 0; i < order.Count; i++)
-            layers[i] = backend.Compile(Spec(order[i], plan, plan.WorkspaceOffsets[i]), tactics[i]);
+        {
+            specs[i] = Spec(order[i], plan, plan.WorkspaceOffsets[i]);
+            layers[i] = backend.Compile(specs[i], tactics[i]);
+        }
         return new InferenceEngine(model, backend, order, layers, tactics, plan,
-            graph.Inputs.Select(v => Slot(v, plan)).ToList(), graph.Outputs.Select(v => Slot(v, plan)).ToList());
+            graph.Inputs.Select(v => Slot(v, plan)).ToList(), graph.Outputs.Select(v => Slot(v, plan)).ToList(), specs);
     }
 
     private static LayerSpec Spec(Node node, MemoryPlan? plan, long workspaceOffset) =>
