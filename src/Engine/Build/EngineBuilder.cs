@@ -77,6 +77,7 @@ public static class EngineBuilder
         int threads = config.Threads > 0 ? config.Threads : config.Backend.MaxThreads;
         var tuner = config.TacticSelector is null && config.Autotune ? new Autotuner(cache, threads, progress) : null;
         ITacticSelector selector = config.TacticSelector ?? (ITacticSelector?)tuner ?? new FirstTacticSelector();
+        if (config.WorkspaceLimitBytes > 0) selector = new WorkspaceLimitedSelector(selector, config.WorkspaceLimitBytes);
         var opt = config.Profiles.Count > 0 ? config.Profiles[0].OptShapes() : null;
         var compiled = Graph(graph, identity, opt, evaluator);
         progress?.Report(new BuildProgress("compile", 0, compiled.Graph.Nodes.Count));
@@ -111,6 +112,17 @@ public static class EngineBuilder
             string name = node.Name.Length > 0 ? node.Name : $"{node.OpType}_{node.Outputs[0].Name}";
             for (int k = 1; !used.Add(name); k++) name = $"{node.Name}_{k}";
             node.Name = name;
+        }
+    }
+
+    /// <summary>Offers only tactics whose workspace fits the limit (the smallest one when none does).</summary>
+    private sealed class WorkspaceLimitedSelector(ITacticSelector inner, long limit) : ITacticSelector
+    {
+        public Tactic Choose(IBackend backend, LayerSpec layer, IReadOnlyList<Tactic> tactics)
+        {
+            var fitting = tactics.Where(t => backend.WorkspaceBytes(layer, t) <= limit).ToList();
+            if (fitting.Count == 0) return tactics.MinBy(t => backend.WorkspaceBytes(layer, t))!;
+            return fitting.Count == 1 ? fitting[0] : inner.Choose(backend, layer, fitting);
         }
     }
 }

@@ -53,3 +53,30 @@ public sealed class ZeroAllocationTests(ITestOutputHelper output)
         AssertNoAllocation(engine, "elementwise graph");
     }
 }
+
+public sealed class ModelZeroAllocationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void OcrDetectorInferenceAllocatesNothingAfterWarmUp()
+    {
+        var (engine, _) = EngineBuilder.Build(TestModels.OcrDetector, new BuilderConfig { Backend = new CpuBackend() },
+            new Dictionary<string, TensorShape> { ["x"] = TensorShape.Of(1, 3, 320, 320) });
+        Assert.DoesNotContain(engine.Layers, l => l.GetType().Name == "FallbackLayer");
+        using var context = engine.CreateContext(1);
+        var input = TestModels.RandomDocument(new Random(TestModels.NewSeed(output)), 320, 320).Floats;
+        var result = new float[engine.Outputs[0].ElementCount];
+        void Once()
+        {
+            context.SetInput<float>(0, input);
+            context.Execute();
+            context.CopyOutput<float>(0, result);
+        }
+        Once();
+        Once();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Once();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"PP-OCRv4 det 320x320: {allocated} bytes allocated over 3 inferences");
+        Assert.Equal(0, allocated);
+    }
+}

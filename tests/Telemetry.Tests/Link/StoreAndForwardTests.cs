@@ -56,12 +56,14 @@ public sealed class StoreAndForwardTests
         await ReconnectTests.WaitUntil(() => device.Outbox.Stats.Pending == 0, ct);
     }
 
-    [Fact]
-    public async Task RecordsWrittenBeforeAProcessKillAreDeliveredAfterRestart()
+    [Theory]
+    [InlineData("single")]
+    [InlineData("batch")]
+    public async Task RecordsWrittenBeforeAProcessKillAreDeliveredAfterRestart(string appends)
     {
         var ct = Timeouts.Token(60);
         var outboxDir = Directory.CreateTempSubdirectory("edgeagent-crash-").FullName;
-        await using (var child = await ChildProcess.StartAsync("APPENDED", ct, "outbox-append", outboxDir, "200"))
+        await using (var child = await ChildProcess.StartAsync("APPENDED", ct, "outbox-append", outboxDir, "200", appends))
             await child.KillAsync();
 
         await using var broker = await MosquittoBroker.StartAsync(cancellationToken: ct);
