@@ -126,10 +126,14 @@ public sealed partial class MosquittoClient : IMqttClient, IDisposable
         lock (_gate) return _connected.Task.WaitAsync(cancellationToken);
     }
 
-    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain,
+    /// <remarks>Not an async method: a refused publish throws here, where the caller can still keep its
+    /// order, and for QoS 1 the returned task is the acknowledgement itself (no continuation, no
+    /// thread-pool hop per message; wrapped only when the token can actually cancel).</remarks>
+    public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain,
         CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
         // libmosquitto would report "no connection" yet keep a QoS 1 message queued and send it
         // after the next CONNACK, leaving the caller unsure whether it went out. Refuse up front.
         if (_state != MqttConnectionState.Connected)
@@ -141,10 +145,9 @@ public sealed partial class MosquittoClient : IMqttClient, IDisposable
             throw new MqttException($"publish to '{topic}' failed: {LibMosquitto.ErrorText(rc)}", rc);
         // QoS 0 has no acknowledgement, and a reconnect silently drops it from the queue,
         // so waiting for its send callback could wait forever.
-        if (qos == MqttQos.AtMostOnce) return;
-        int reason = await _publishAcks.Register(mid).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (reason >= 0x80)
-            throw new MqttException($"broker rejected publish to '{topic}': {LibMosquitto.ConnackText(reason, true)}", reason);
+        if (qos == MqttQos.AtMostOnce) return Task.CompletedTask;
+        var acknowledged = _publishAcks.Register(mid, topic);
+        return cancellationToken.CanBeCanceled ? acknowledged.WaitAsync(cancellationToken) : acknowledged;
     }
 
     private unsafe int PublishNative(string topic, ReadOnlySpan<byte> payload, MqttQos qos, bool retain, out int mid)

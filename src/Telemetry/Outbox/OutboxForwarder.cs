@@ -20,6 +20,10 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
     // one outbox read, one network-thread wake-up, PUBACKs handled together.
     private readonly TimeSpan _linger = linger ?? TimeSpan.FromMilliseconds(10);
 
+    // Safety net for state changes nothing signals (a disconnect while idle): look again at least this often.
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+    private static readonly Task Never = new TaskCompletionSource().Task;
+
     private long _published, _rejected, _renderFailures;
 
     public ForwarderStats Stats => new(Interlocked.Read(ref _published), Interlocked.Read(ref _rejected), Interlocked.Read(ref _renderFailures));
@@ -28,33 +32,46 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
     {
         var inFlight = new Queue<(OutboxRecord Record, Task Publish)>();
         var notIssued = new Queue<OutboxRecord>();
+        // One registration and one timer for the whole run instead of one per wait: at a thousand
+        // messages a second the waits themselves would otherwise be a visible share of the CPU.
+        var cancelled = Task.Delay(Timeout.Infinite, cancellationToken);
+        var heartbeat = Task.CompletedTask;
+        var newest = Never;
         while (!cancellationToken.IsCancellationRequested)
         {
             AcknowledgeCompleted(inFlight);
             if (client.State == MqttConnectionState.Disposed) return;
+            if (heartbeat.IsCompleted) heartbeat = Task.Delay(Heartbeat, CancellationToken.None);
             if (client.State != MqttConnectionState.Connected)
             {
                 // In-flight messages stay queued inside libmosquitto and are resent after the reconnect.
-                await WhenAnyOrTimeout(client.WaitUntilConnectedAsync(cancellationToken), inFlight, cancellationToken).ConfigureAwait(false);
+                await WakeOnAny(client.WaitUntilConnectedAsync(cancellationToken), Head(inFlight), heartbeat, cancelled).ConfigureAwait(false);
                 continue;
             }
             var appended = outbox.NextAppend;
             int room = window - inFlight.Count;
-            if (room > 0) Issue(inFlight, notIssued, room, cancellationToken);
+            if (room > 0) newest = Issue(inFlight, notIssued, room) ?? newest;
             if (notIssued.Count > 0)
-                await WhenAnyOrTimeout(Task.Delay(50, cancellationToken), inFlight, cancellationToken).ConfigureAwait(false);
+                await WakeOnAny(Task.Delay(50, CancellationToken.None), Head(inFlight), heartbeat, cancelled).ConfigureAwait(false);
             else if (inFlight.Count >= window)
-                await WhenAnyOrTimeout(inFlight.Peek().Publish, inFlight, cancellationToken).ConfigureAwait(false);
+                await WakeOnAny(inFlight.Peek().Publish, Never, heartbeat, cancelled).ConfigureAwait(false);
             else
             {
-                await WhenAnyOrTimeout(appended, inFlight, cancellationToken).ConfigureAwait(false);
-                if (appended.IsCompleted && _linger > TimeSpan.Zero) await Task.Delay(_linger, cancellationToken).ConfigureAwait(false);
+                // Room in the window: nothing to gain from waking per PUBACK. Wake when the newest
+                // publish is acknowledged (PUBACKs come in order, so that settles the whole batch) or
+                // when something new is appended. Should the newest be settled before older ones
+                // (a render failure is settled at once), wait for the oldest instead of spinning.
+                var settles = inFlight.Count == 0 ? Never : newest.IsCompleted ? Head(inFlight) : newest;
+                await WakeOnAny(appended, settles, heartbeat, cancelled).ConfigureAwait(false);
+                if (appended.IsCompleted && _linger > TimeSpan.Zero) await Task.Delay(_linger, CancellationToken.None).ConfigureAwait(false);
             }
         }
     }
 
-    private void Issue(Queue<(OutboxRecord, Task)> inFlight, Queue<OutboxRecord> notIssued, int room, CancellationToken cancellationToken)
+    /// <summary>Publishes up to <paramref name="room"/> records; returns the task of the last one put in flight, if any.</summary>
+    private Task? Issue(Queue<(OutboxRecord, Task)> inFlight, Queue<OutboxRecord> notIssued, int room)
     {
+        Task? newest = null;
         IEnumerable<OutboxRecord> batch = notIssued.Count > 0 ? DrainUpTo(notIssued, room) : outbox.Read(room);
         var pending = new Queue<OutboxRecord>(batch);
         while (pending.TryDequeue(out var record))
@@ -69,12 +86,14 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
             {
                 // A record that cannot be rendered never will be; acknowledging it keeps the queue moving.
                 Interlocked.Increment(ref _renderFailures);
-                inFlight.Enqueue((record, Task.CompletedTask));
+                inFlight.Enqueue((record, newest = Task.CompletedTask));
                 continue;
             }
             try
             {
-                inFlight.Enqueue((record, client.PublishAsync(topic, payload, MqttQos.AtLeastOnce, false, cancellationToken)));
+                // No token: an uncancellable publish is the bare acknowledgement task, and stopping
+                // the forwarder abandons in-flight publishes anyway (they stay in the outbox).
+                inFlight.Enqueue((record, newest = client.PublishAsync(topic, payload, MqttQos.AtLeastOnce, false, CancellationToken.None)));
             }
             catch (MqttNotConnectedException)
             {
@@ -84,9 +103,10 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
                 rest.AddRange(notIssued);
                 notIssued.Clear();
                 foreach (var r in rest) notIssued.Enqueue(r);
-                return;
+                return newest;
             }
         }
+        return newest;
     }
 
     private static IEnumerable<OutboxRecord> DrainUpTo(Queue<OutboxRecord> queue, int count)
@@ -104,10 +124,11 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
         {
             inFlight.Dequeue();
             if (head.Publish.IsCompletedSuccessfully) Interlocked.Increment(ref _published);
-            else if (head.Publish.Exception?.InnerException is MqttException) Interlocked.Increment(ref _rejected);
+            else if (head.Publish.Exception?.InnerException is MqttException and not MqttNotConnectedException)
+                Interlocked.Increment(ref _rejected);
             else
             {
-                // Cancelled or client disposed: not delivered, so not acknowledged; a later run resends it.
+                // Cancelled, client disposed or connection gone: not delivered, so not acknowledged; it is sent again.
                 if (last is not null) outbox.Acknowledge(last, count);
                 inFlight.Clear();
                 outbox.Rewind();
@@ -119,11 +140,12 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
         if (last is not null) outbox.Acknowledge(last, count);
     }
 
-    private static async Task WhenAnyOrTimeout(Task wakeUp, Queue<(OutboxRecord Record, Task Publish)> inFlight, CancellationToken cancellationToken)
+    private static Task Head(Queue<(OutboxRecord Record, Task Publish)> inFlight) => inFlight.TryPeek(out var head) ? head.Publish : Never;
+
+    /// <summary>Waits for the first of the tasks; throws when it was <paramref name="cancelled"/> that completed.</summary>
+    private static async Task WakeOnAny(Task wakeUp, Task other, Task heartbeat, Task cancelled)
     {
-        var tasks = new List<Task>(3) { wakeUp, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken) };
-        if (inFlight.Count > 0) tasks.Add(inFlight.Peek().Publish);
-        var done = await Task.WhenAny(tasks).ConfigureAwait(false);
-        if (done.IsCanceled) cancellationToken.ThrowIfCancellationRequested();
+        var done = await Task.WhenAny(wakeUp, other, heartbeat, cancelled).ConfigureAwait(false);
+        if (done == cancelled) await cancelled.ConfigureAwait(false);
     }
 }
