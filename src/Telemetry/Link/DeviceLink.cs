@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -78,7 +79,52 @@ public sealed class DeviceLink : IAsyncDisposable
     public ulong Enqueue(Result result) => Append(Streams.Results, result);
     public ulong Enqueue(Reply reply) => Append(Streams.Replies, reply);
 
+    /// <summary>Several messages with one outbox write (a producer with bursts pays one system call, not one
+    /// per message). Returns the first one's sequence number; the others follow it consecutively.</summary>
+    public ulong EnqueueAll(ReadOnlySpan<Wire.Telemetry> telemetry) => AppendAll(Streams.Telemetry, telemetry);
+    public ulong EnqueueAll(ReadOnlySpan<Result> results) => AppendAll(Streams.Results, results);
+
     private ulong Append(string stream, IHeaderedMessage message)
+    {
+        Stamp(message);
+        return _outbox.Append(stream, message.ToByteArray(), _time.GetUtcNow().ToUnixTimeMilliseconds());
+    }
+
+    private ulong AppendAll<T>(string stream, ReadOnlySpan<T> messages) where T : IHeaderedMessage
+    {
+        if (messages.IsEmpty) return 0;
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        int total = 0;
+        foreach (var message in messages)
+        {
+            Stamp(message);
+            total += message.CalculateSize();
+        }
+        var bytes = ArrayPool<byte>.Shared.Rent(total);
+        var entries = ArrayPool<OutboxEntry>.Shared.Rent(messages.Length);
+        var sequences = ArrayPool<ulong>.Shared.Rent(messages.Length);
+        try
+        {
+            int offset = 0;
+            for (int i = 0; i < messages.Length; i++)
+            {
+                int size = messages[i].CalculateSize();
+                messages[i].WriteTo(bytes.AsSpan(offset, size));
+                entries[i] = new OutboxEntry(stream, bytes.AsMemory(offset, size), now);
+                offset += size;
+            }
+            _outbox.Append(entries.AsSpan(0, messages.Length), sequences);
+            return sequences[0];
+        }
+        finally
+        {
+            ArrayPool<OutboxEntry>.Shared.Return(entries, clearArray: true);
+            ArrayPool<ulong>.Shared.Return(sequences);
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    private void Stamp(IHeaderedMessage message)
     {
         var header = message.Header ??= new Header();
         header.SchemaVersion = Contract.SchemaVersion;
@@ -88,7 +134,6 @@ public sealed class DeviceLink : IAsyncDisposable
         // second is only known then.
         header.Seq = 0;
         header.DroppedBefore = 0;
-        return _outbox.Append(stream, message.ToByteArray(), _time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 
     private (string Topic, byte[] Payload) Render(OutboxRecord record)

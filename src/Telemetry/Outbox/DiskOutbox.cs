@@ -25,6 +25,8 @@ public sealed class DiskOutbox : IOutbox
     private readonly ITimer? _fsyncTimer;
     private readonly int _maxBody;
     private byte[] _writeBuffer = new byte[4096];
+    private int _staged;
+    private readonly List<(string Stream, ulong Previous)> _stagedSequences = [];
     private Segment _active;
     private OutboxPosition _acknowledged;
     private OutboxPosition _read;
@@ -125,39 +127,123 @@ public sealed class DiskOutbox : IOutbox
 
     public ulong Append(string stream, ReadOnlySpan<byte> payload, long timestampUnixMs)
     {
-        if (!SegmentFormat.IsValidStreamName(stream)) throw new ArgumentException($"invalid stream name '{stream}'", nameof(stream));
-        if (payload.Length > _options.MaxRecordBytes)
-            throw new ArgumentException($"record of {payload.Length} bytes exceeds the outbox limit of {_options.MaxRecordBytes}", nameof(payload));
-        ulong sequence;
+        Validate(stream, payload.Length);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            int length = SegmentFormat.RecordLength(stream, payload.Length);
-            if (_active.Length + length > _options.SegmentBytes) Roll();
-            EnforceCapacity(length);
-            sequence = _lastSequence.GetValueOrDefault(stream) + 1;
-            if (_writeBuffer.Length < length) _writeBuffer = new byte[Math.Max(length, _writeBuffer.Length * 2)];
-            SegmentFormat.WriteRecord(_writeBuffer, stream, sequence, timestampUnixMs, payload);
-            RandomAccess.Write(_active.Handle, _writeBuffer.AsSpan(0, length), _active.Length);
-            _lastSequence[stream] = sequence;
-            _active.Length += length;
-            _bytes += length;
-            _appended++;
-            _pending++;
-            _dirty = true;
-            _stateDirty = true;
-            if (_options.Fsync == FsyncPolicy.Always ||
-                (_options.Fsync == FsyncPolicy.Interval && _time.GetElapsedTime(_lastFsyncTicks) >= _options.FsyncInterval))
-                FlushActive();
-            // Only pay for a new signal when someone is waiting on the current one.
-            if (_appendWatched)
+            try
             {
-                _appendWatched = false;
-                _appendSignal.TrySetResult();
-                _appendSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                ulong sequence = Stage(stream, payload, timestampUnixMs);
+                Commit();
+                return sequence;
+            }
+            finally
+            {
+                DiscardStaged();
             }
         }
+    }
+
+    /// <summary>
+    /// One write for the whole batch (one per segment it spans), each record still framed and
+    /// CRC-checked on its own: a crash mid-write costs the records the write did not finish, never
+    /// the complete ones before them. When this returns the records are exactly as durable as after
+    /// as many single appends; when it throws, a leading part of the batch may have been stored.
+    /// </summary>
+    public void Append(ReadOnlySpan<OutboxEntry> entries, Span<ulong> sequences)
+    {
+        if (sequences.Length < entries.Length) throw new ArgumentException("fewer sequence slots than entries", nameof(sequences));
+        foreach (var entry in entries) Validate(entry.Stream, entry.Payload.Length);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            try
+            {
+                for (int i = 0; i < entries.Length; i++)
+                    sequences[i] = Stage(entries[i].Stream, entries[i].Payload.Span, entries[i].TimestampUnixMs);
+                Commit();
+            }
+            finally
+            {
+                DiscardStaged();
+            }
+        }
+    }
+
+    private void Validate(string stream, int payloadLength)
+    {
+        if (!SegmentFormat.IsValidStreamName(stream)) throw new ArgumentException($"invalid stream name '{stream}'", nameof(stream));
+        if (payloadLength > _options.MaxRecordBytes)
+            throw new ArgumentException($"record of {payloadLength} bytes exceeds the outbox limit of {_options.MaxRecordBytes}", "payload");
+    }
+
+    /// <summary>Encodes a record into the write buffer under the stream's next sequence number. Whatever
+    /// must happen on disk first (a segment roll, dropping the oldest segment) writes the staged records
+    /// before it, so the state file never names a sequence number that is not on disk.</summary>
+    private ulong Stage(string stream, ReadOnlySpan<byte> payload, long timestampUnixMs)
+    {
+        int length = SegmentFormat.RecordLength(stream, payload.Length);
+        if (_active.Length + _staged + length > _options.SegmentBytes)
+        {
+            WriteStaged();
+            Roll();
+        }
+        if (_bytes + _staged + length > _options.MaxBytes)
+        {
+            WriteStaged();
+            EnforceCapacity(length);
+        }
+        ulong previous = _lastSequence.GetValueOrDefault(stream);
+        ulong sequence = previous + 1;
+        if (_writeBuffer.Length < _staged + length) Array.Resize(ref _writeBuffer, Math.Max(_staged + length, _writeBuffer.Length * 2));
+        SegmentFormat.WriteRecord(_writeBuffer.AsSpan(_staged), stream, sequence, timestampUnixMs, payload);
+        _stagedSequences.Add((stream, previous));
+        _lastSequence[stream] = sequence;
+        _staged += length;
         return sequence;
+    }
+
+    private void WriteStaged()
+    {
+        if (_staged == 0) return;
+        RandomAccess.Write(_active.Handle, _writeBuffer.AsSpan(0, _staged), _active.Length);
+        _active.Length += _staged;
+        _bytes += _staged;
+        _appended += _stagedSequences.Count;
+        _pending += _stagedSequences.Count;
+        _dirty = true;
+        _stateDirty = true;
+        _staged = 0;
+        _stagedSequences.Clear();
+    }
+
+    /// <summary>Writes what is staged, then syncs as the policy says and wakes the forwarder.</summary>
+    private void Commit()
+    {
+        WriteStaged();
+        if (_options.Fsync == FsyncPolicy.Always ||
+            (_options.Fsync == FsyncPolicy.Interval && _time.GetElapsedTime(_lastFsyncTicks) >= _options.FsyncInterval))
+            FlushActive();
+        // Only pay for a new signal when someone is waiting on the current one.
+        if (_appendWatched)
+        {
+            _appendWatched = false;
+            _appendSignal.TrySetResult();
+            _appendSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>After a failed write: staged records were never stored, so their sequence numbers are given back.</summary>
+    private void DiscardStaged()
+    {
+        for (int i = _stagedSequences.Count - 1; i >= 0; i--)
+        {
+            var (stream, previous) = _stagedSequences[i];
+            if (previous == 0) _lastSequence.Remove(stream);
+            else _lastSequence[stream] = previous;
+        }
+        _stagedSequences.Clear();
+        _staged = 0;
     }
 
     private void Roll()

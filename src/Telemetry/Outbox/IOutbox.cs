@@ -9,6 +9,10 @@ public interface IOutbox : IDisposable
     /// <summary>Stores the payload under the stream's next sequence number and returns that number.</summary>
     ulong Append(string stream, ReadOnlySpan<byte> payload, long timestampUnixMs);
 
+    /// <summary>Stores several records in order with one write, as durable on return as the same single appends;
+    /// <paramref name="sequences"/>[i] receives entry i's sequence number. Records of one stream get consecutive numbers.</summary>
+    void Append(ReadOnlySpan<OutboxEntry> entries, Span<ulong> sequences);
+
     /// <summary>Up to <paramref name="max"/> records after the last one read; empty when caught up.</summary>
     IReadOnlyList<OutboxRecord> Read(int max);
 

@@ -12,6 +12,9 @@ public readonly record struct OutboxPosition(long Segment, long Offset) : ICompa
     public static bool operator >=(OutboxPosition a, OutboxPosition b) => a.CompareTo(b) >= 0;
 }
 
+/// <summary>One record to store with <see cref="IOutbox.Append(ReadOnlySpan{OutboxEntry}, Span{ulong})"/>.</summary>
+public readonly record struct OutboxEntry(string Stream, ReadOnlyMemory<byte> Payload, long TimestampUnixMs);
+
 /// <summary>One stored message: its stream, the sequence number it was given at append time, and its bytes.</summary>
 public sealed record OutboxRecord(string Stream, ulong Sequence, long TimestampUnixMs, byte[] Payload, OutboxPosition End);
 
