@@ -1,9 +1,12 @@
 // Publishes telemetry through the outbox to a local mosquitto at a fixed rate and reports the
 // publishing process's CPU time, and whether a separate subscriber process saw every message.
-//   dotnet run -c Release --project bench/telemetry -- [rate=1000] [seconds=60]
+//   dotnet run -c Release --project bench/telemetry -- [rate=1000] [seconds=60] [burst-ms=50] [batch|single]
+// The producer wakes every burst-ms and enqueues what is due since its last wake-up: with "batch" as
+// one outbox write (DeviceLink.EnqueueAll), with "single" one Enqueue per message.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using EdgeAgent.Telemetry.Link;
 using EdgeAgent.Telemetry.Mqtt;
 using EdgeAgent.Telemetry.Outbox;
@@ -13,6 +16,8 @@ if (args.Length > 0 && args[0] == "subscribe") return await Subscriber.RunAsync(
 
 int rate = args.Length > 0 ? int.Parse(args[0]) : 1000;
 int seconds = args.Length > 1 ? int.Parse(args[1]) : 60;
+int burstMs = args.Length > 2 ? int.Parse(args[2]) : 50;
+bool batch = args.Length <= 3 || args[3] switch { "batch" => true, "single" => false, _ => throw new ArgumentException("batch or single") };
 const int WarmupSeconds = 5;
 int total = rate * (seconds + WarmupSeconds);
 var work = Directory.CreateTempSubdirectory("edgeagent-bench-").FullName;
@@ -52,29 +57,32 @@ try
     };
     foreach (var stage in new[] { Stage.CaptureAge, Stage.Preprocess, Stage.Inference, Stage.Postprocess, Stage.EndToEnd })
         sample.Stages.Add(new StageLatency { Stage = stage, Count = 300, P50Ms = 2, P90Ms = 3, P99Ms = 4, MaxMs = 5, MeanMs = 2.2 });
-    Console.WriteLine($"message size {WireCodec.Encode(sample, PayloadFormat.Protobuf).Length} bytes (protobuf), rate {rate}/s for {seconds} s");
+    Console.WriteLine($"message size {WireCodec.Encode(sample, PayloadFormat.Protobuf).Length} bytes (protobuf), rate {rate}/s for {seconds} s, " +
+                      $"produced every {burstMs} ms, {(batch ? "one outbox write per burst" : "one outbox write per message")}");
 
     // The first seconds are JIT and tiering work, not steady-state cost: publish, but do not measure them.
     var clock = Stopwatch.StartNew();
-    using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+    using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(burstMs));
     int sent = 0;
     int warmup = rate * WarmupSeconds;
     var cpuBefore = TimeSpan.Zero;
     var measuredFrom = TimeSpan.Zero;
     var gcBefore = 0;
+    var burst = new List<Telemetry>();
     while (sent < total && await timer.WaitForNextTickAsync())
     {
         int due = (int)Math.Min(total, (long)(clock.Elapsed.TotalSeconds * rate));
-        for (; sent < due; sent++)
+        if (sent < warmup && due >= warmup) due = warmup; // the measured window starts on a burst boundary
+        if (sent == warmup && due > sent)
         {
-            if (sent == warmup)
-            {
-                cpuBefore = Environment.CpuUsage.TotalTime;
-                measuredFrom = clock.Elapsed;
-                gcBefore = GC.CollectionCount(0);
-            }
-            link.Enqueue(sample.Clone());
+            cpuBefore = Environment.CpuUsage.TotalTime;
+            measuredFrom = clock.Elapsed;
+            gcBefore = GC.CollectionCount(0);
         }
+        burst.Clear();
+        for (; sent < due; sent++) burst.Add(sample.Clone());
+        if (batch) link.EnqueueAll(CollectionsMarshal.AsSpan(burst));
+        else foreach (var telemetry in burst) link.Enqueue(telemetry);
     }
     var produceTime = clock.Elapsed;
     while (outbox.Stats.Pending > 0 && clock.Elapsed < produceTime + TimeSpan.FromSeconds(30)) await Task.Delay(10);
