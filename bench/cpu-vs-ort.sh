@@ -48,7 +48,7 @@ for entry in "${models[@]}"; do
   fi
   ort=$(node tests/oracle/ort-run.js --model "$model" --input "$input=$npy" --bench --threads "$threads" \
         --iterations "$iterations" --warmup "$warmup" | median)
-  ours=$("$edgeagent" engine bench --model "$model" --input "$input=$npy" --threads "$threads" \
+  ours=$("$edgeagent" engine bench --model "$model" --input "$input=$npy" --threads "$threads" --timing-cache "$work/timing-cache.txt" \
         --iterations "$iterations" --warmup "$warmup" --json | median)
   ratio=$(awk -v a="$ours" -v b="$ort" 'BEGIN { printf "%.2f", a / b }')
   printf '%-20s %-13s %10.2f %10.2f %8s\n' "$name" "$shape" "$ort" "$ours" "$ratio"
