@@ -43,6 +43,10 @@ public static class EngineSource
             var plan = ReadPlan(engine, verifyKey);
             return plan.Compile(backend, shapes.Count == 0 ? null : shapes.ToDictionary(s => s.Key, s => s.Value.ToInts()));
         }
+        foreach (var input in Engine.Onnx.OnnxImporter.Load(model!).Graph.Inputs)
+            if (input.Shape is { IsStatic: false } dynamic && !shapes.ContainsKey(input.Name))
+                throw new CliUsageException($"input '{input.Name}' has dynamic shape {dynamic}; give it with --shape {input.Name}:" +
+                    string.Join("x", dynamic.Dims.Select(d => d.Value ?? 1)));
         var config = new BuilderConfig { Backend = backend, Autotune = autotune, TimingCachePath = timingCache, Threads = threads };
         return EngineBuilder.BuildFile(model!, config, shapes).Engine;
     }
