@@ -21,8 +21,8 @@ internal static class ConvKernels
         _ => throw new ArgumentException("convolution needs a 3-, 4- or 5-D tensor"),
     };
 
-    /// <summary>Window attributes padded to three spatial axes (leading axes get kernel 1).</summary>
-    private static (int[] K, int[] S, int[] D, int[] P) Window3(WindowAttributes w, int[] inSpatial)
+    /// <summary>Window attributes padded to three spatial axes (leading axes get kernel 1), with the given begin pads.</summary>
+    private static (int[] K, int[] S, int[] D, int[] P) Window3(WindowAttributes w, int[] padBegin)
     {
         int lead = 3 - w.SpatialRank;
         int[] k = new int[3], s = new int[3], d = new int[3], p = new int[3];
@@ -32,7 +32,7 @@ internal static class ConvKernels
             k[i] = a < 0 ? 1 : w.Kernel[a];
             s[i] = a < 0 ? 1 : w.Strides[a];
             d[i] = a < 0 ? 1 : w.Dilations[a];
-            p[i] = a < 0 ? 0 : w.ResolvePads(a, inSpatial[a]).Begin;
+            p[i] = a < 0 ? 0 : padBegin[a];
         }
         return (k, s, d, p);
     }
@@ -56,7 +56,7 @@ internal static class ConvKernels
 
         var xs = As5D(x.Shape);
         var os = As5D(outShape);
-        var (k, s, d, p) = Window3(window, x.Shape[2..]);
+        var (k, s, d, p) = Window3(window, Enumerable.Range(0, spatial).Select(a => window.ResolvePads(a, x.Shape[a + 2]).Begin).ToArray());
         var src = node.FloatsOf(x);
         var weights = node.FloatsOf(w);
         var b = bias is null ? null : node.FloatsOf(bias);
@@ -153,16 +153,7 @@ internal static class ConvKernels
 
         var xs = As5D(x.Shape);
         var os = As5D(outShape);
-        int lead = 3 - spatial;
-        int[] k = new int[3], s = new int[3], d = new int[3], p = new int[3];
-        for (int i = 0; i < 3; i++)
-        {
-            int a = i - lead;
-            k[i] = a < 0 ? 1 : window.Kernel[a];
-            s[i] = a < 0 ? 1 : window.Strides[a];
-            d[i] = a < 0 ? 1 : window.Dilations[a];
-            p[i] = a < 0 ? 0 : padBegin[a];
-        }
+        var (k, s, d, p) = Window3(window, padBegin);
         var src = node.FloatsOf(x);
         var weights = node.FloatsOf(w);
         var b = bias is null ? null : node.FloatsOf(bias);
