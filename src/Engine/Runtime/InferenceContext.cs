@@ -61,6 +61,16 @@ public sealed unsafe class InferenceContext : IDisposable
         bytes.CopyTo(new Span<byte>(_arena + slot.Offset, bytes.Length));
     }
 
+    /// <summary>
+    /// The input's memory in the arena, for producers that write it in place (camera
+    /// pre-processing); valid until the context is disposed.
+    /// </summary>
+    public Span<T> Input<T>(int index) where T : unmanaged
+    {
+        var slot = Engine.Inputs[index];
+        return new Span<T>(_arena + slot.Offset, (int)(slot.Bytes / sizeof(T)));
+    }
+
     public void SetInput(string name, Tensor tensor)
     {
         int index = InputIndex(name);
