@@ -25,7 +25,8 @@ public sealed class ActivationFusion : IGraphPass
             Node target;
             if (producer.Domain == FusedOps.Domain && producer.OpType is FusedOps.FusedConv or FusedOps.FusedGemm or FusedOps.FusedMatMul)
             {
-                if (Activation.FromAttributes(producer).Kind != ActivationKind.None) continue;
+                // An activation must not run after a post-epilogue affine it came before.
+                if (Activation.FromAttributes(producer).Kind != ActivationKind.None || PostAffineFusion.HasPostAffine(producer)) continue;
                 target = producer;
             }
             else if (GraphEdits.IsOp(producer, "Gemm")) target = GraphEdits.Replace(graph, producer, FusedOps.FusedGemm, FusedOps.Domain);

@@ -35,6 +35,7 @@ public sealed class GraphOptimizer
         new ConvCanonicalization(),
         new ActivationFusion(),
         new ResidualFusion(),
+        new PostAffineFusion(),
         new HorizontalFusion(),
         new DeadCodeElimination(),
         new ConcatPlanning(),

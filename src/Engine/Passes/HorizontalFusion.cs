@@ -32,14 +32,18 @@ public sealed class HorizontalFusion : IGraphPass
         (n.GetInts("strides") ?? [1, 1]).All(s => s == 1) && (n.GetInts("pads") ?? [0, 0, 0, 0]).All(p => p == 0) &&
         n.GetString("auto_pad", "NOTSET") is "NOTSET" or "VALID" && (!n.HasInput(2) || GraphEdits.ConstantOf(n.Input(2)) is not null);
 
-    private static string ConvKey(Node n) => $"{Activation.FromAttributes(n)}|{string.Join(",", n.GetInts("dilations") ?? [])}";
+    private static string ConvKey(Node n) => $"{Activation.FromAttributes(n)}|{PostAffine(n)}|{string.Join(",", n.GetInts("dilations") ?? [])}";
+
+    // Merged siblings share one attribute set, so their post-epilogue affines must agree.
+    private static string PostAffine(Node n) =>
+        $"{n.GetFloat(PostAffineFusion.ScaleAttribute, 1f):R},{n.GetFloat(PostAffineFusion.ShiftAttribute, 0f):R}";
 
     private static bool IsConstantMatMul(Node n, Value input) =>
         (GraphEdits.IsOp(n, "MatMul") || n.Domain == FusedOps.Domain && n.OpType == FusedOps.FusedMatMul) &&
         n.Input(0) == input && GraphEdits.ConstantOf(n.Input(1)) is { Rank: 2, Type: DataType.Float32 } &&
         (!n.HasInput(2) || GraphEdits.ConstantOf(n.Input(2)) is not null);
 
-    private static string MatMulKey(Node n) => $"{n.OpType}|{Activation.FromAttributes(n)}|{n.HasInput(2)}";
+    private static string MatMulKey(Node n) => $"{n.OpType}|{Activation.FromAttributes(n)}|{PostAffine(n)}|{n.HasInput(2)}";
 
     /// <summary>Concatenates weights (and biases) along the output axis, then splits the wide result.</summary>
     private static void Merge(PassContext context, List<Node> siblings, int axis, string pattern)

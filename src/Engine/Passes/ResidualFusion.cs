@@ -41,5 +41,6 @@ public sealed class ResidualFusion : IGraphPass
     }
 
     private static bool IsFusable(Node node) =>
-        node.Domain == FusedOps.Domain && node.OpType == FusedOps.FusedConv && !node.HasInput(3) && node.GetInt("transposed", 0) == 0;
+        node.Domain == FusedOps.Domain && node.OpType == FusedOps.FusedConv && !node.HasInput(3) && node.GetInt("transposed", 0) == 0 &&
+        !PostAffineFusion.HasPostAffine(node);
 }

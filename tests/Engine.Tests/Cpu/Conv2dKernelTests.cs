@@ -41,19 +41,21 @@ public sealed class Conv2dKernelTests(ITestOutputHelper output)
         new(1, 6, 9, 9, 6, 3, 3, Group: 6),                                     // no padding
     ];
 
-    private void Check(Conv2dShape s, CpuConvTactic tactic, WorkerPool pool, Random rnd, Activation act, bool withResidual, bool first)
+    private void Check(Conv2dShape s, CpuConvTactic tactic, WorkerPool pool, Random rnd, Activation act, bool withResidual, bool first,
+        (float Scale, float Shift)? post = null)
     {
+        var (scale, shift) = post ?? RandomPost(rnd);
         var x = Floats(rnd, (long)s.Batch * s.C * s.H * s.W);
         var w = Floats(rnd, (long)s.M * s.KPerGroup, 1f / MathF.Sqrt(s.KPerGroup));
         var bias = rnd.Next(5) == 0 ? null : Floats(rnd, s.M);
         long outLength = (long)s.Batch * s.M * s.OutH * s.OutW;
         var residual = withResidual ? Floats(rnd, outLength) : null;
-        var expected = ReferenceConv(s, x, w, bias, residual, act, first);
+        var expected = ReferenceConv(s, x, w, bias, residual, act, first, postScale: scale, postShift: shift);
         var kernel = new Conv2dKernel(s, w, tactic);
         var y = new float[outLength];
         var ws = new float[kernel.WorkspaceElements(pool.Threads)];
-        kernel.Run(x, y, bias, residual, act, first, ws, pool);
-        AssertClose(output, $"{s} {tactic.Name} {act} residual={withResidual} first={first}", expected, y);
+        kernel.Run(x, y, bias, residual, act, first, ws, pool, scale, shift);
+        AssertClose(output, $"{s} {tactic.Name} {act} residual={withResidual} first={first} post=({scale}, {shift})", expected, y);
     }
 
     [Theory]
@@ -96,10 +98,11 @@ public sealed class Conv2dKernelTests(ITestOutputHelper output)
         var dw = new Conv2dShape(1, 6, 10, 13, 6, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Group: 6);
         foreach (var act in Activations)
         foreach (var (residual, first) in new[] { (false, false), (true, false), (true, true) })
+        foreach (var post in new[] { (1f, 0f), (-0.75f, 0.5f) })
         {
-            Check(conv, CpuConvTactic.Default(conv), pool, rnd, act, residual, first);
-            Check(dw, CpuConvTactic.Default(dw), pool, rnd, act, residual, first);
-            Check(conv, CpuConvTactic.Default(conv, KernelIsa.Portable), pool, rnd, act, residual, first);
+            Check(conv, CpuConvTactic.Default(conv), pool, rnd, act, residual, first, post);
+            Check(dw, CpuConvTactic.Default(dw), pool, rnd, act, residual, first, post);
+            Check(conv, CpuConvTactic.Default(conv, KernelIsa.Portable), pool, rnd, act, residual, first, post);
         }
     }
 
@@ -126,6 +129,7 @@ public sealed class Conv2dKernelTests(ITestOutputHelper output)
         var s = new Conv2dShape(1, 1, 1, 203, 1, 1, 1);
         foreach (var act in Activations)
         {
+            // Only the activation is under test here.
             var x = Floats(rnd, s.W, 30f);
             var w = new[] { 1f };
             var expected = ReferenceConv(s, x, w, null, null, act, false);

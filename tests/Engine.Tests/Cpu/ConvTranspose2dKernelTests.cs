@@ -48,6 +48,9 @@ public sealed class ConvTranspose2dKernelTests(ITestOutputHelper output)
             bool first = rnd.Next(2) == 0;
             act.WriteTo(node);
             node.SetAttribute(NodeAttribute.Of("activation_first", first ? 1L : 0L));
+            var (scale, shift) = RandomPost(rnd);
+            node.SetAttribute(NodeAttribute.Of("post_scale", scale));
+            node.SetAttribute(NodeAttribute.Of("post_shift", shift));
             int[] xShape = [c[0], c[1], c[2], c[3]], wShape = [c[1], c[4] / c[17], c[5], c[6]];
             var window = WindowAttributes.Parse(node, 2, wShape[2..]);
             var shape = ConvTranspose2dShape.From(xShape, wShape, window, c[17], node.GetInts("output_padding"), null);
@@ -64,8 +67,8 @@ public sealed class ConvTranspose2dKernelTests(ITestOutputHelper output)
             {
                 var kernel = new ConvTranspose2dKernel(shape, w, tactic);
                 var y = new float[expected.Length];
-                kernel.Run(x, y, bias, residual, act, first, new float[kernel.WorkspaceElements(threads)], pool);
-                AssertClose(output, $"{shape} {tactic.Name} {act} residual={residual is not null} first={first}", expected.Floats, y);
+                kernel.Run(x, y, bias, residual, act, first, new float[kernel.WorkspaceElements(threads)], pool, scale, shift);
+                AssertClose(output, $"{shape} {tactic.Name} {act} residual={residual is not null} first={first} post=({scale}, {shift})", expected.Floats, y);
             }
         }
     }

@@ -51,7 +51,7 @@ internal static class CpuKernelHarness
 
     /// <summary>The reference executor's FusedConv on the same data.</summary>
     public static float[] ReferenceConv(Conv2dShape s, float[] x, float[] w, float[]? bias, float[]? residual,
-        Activation act, bool activationFirst, bool transposed = false, int[]? outputShape = null)
+        Activation act, bool activationFirst, bool transposed = false, int[]? outputShape = null, float postScale = 1f, float postShift = 0f)
     {
         var node = new Node("conv", FusedOps.FusedConv, FusedOps.Domain);
         node.SetAttribute(NodeAttribute.Of("strides", new long[] { s.StrideH, s.StrideW }));
@@ -60,6 +60,8 @@ internal static class CpuKernelHarness
         node.SetAttribute(NodeAttribute.Of("group", (long)s.Group));
         node.SetAttribute(NodeAttribute.Of("activation_first", activationFirst ? 1L : 0L));
         if (transposed) node.SetAttribute(NodeAttribute.Of("transposed", 1L));
+        node.SetAttribute(NodeAttribute.Of("post_scale", postScale));
+        node.SetAttribute(NodeAttribute.Of("post_shift", postShift));
         act.WriteTo(node);
         var wShape = transposed ? new[] { s.C, s.M / s.Group, s.KH, s.KW } : new[] { s.M, s.C / s.Group, s.KH, s.KW };
         var inputs = new Tensor?[]
@@ -81,14 +83,19 @@ internal static class CpuKernelHarness
     }
 
     /// <summary>The fused epilogue exactly as the reference FusedKernels apply it, for GEMMs with a residual.</summary>
-    public static void ReferenceEpilogue(float[] y, float[]? residual, Activation act, bool activationFirst)
+    public static void ReferenceEpilogue(float[] y, float[]? residual, Activation act, bool activationFirst, float postScale = 1f, float postShift = 0f)
     {
         for (int i = 0; i < y.Length; i++)
         {
             float v = y[i];
-            y[i] = residual is null ? act.Apply(v) : activationFirst ? act.Apply(v) + residual[i] : act.Apply(v + residual[i]);
+            v = residual is null ? act.Apply(v) : activationFirst ? act.Apply(v) + residual[i] : act.Apply(v + residual[i]);
+            y[i] = v * postScale + postShift;
         }
     }
+
+    /// <summary>A post-epilogue affine: the identity one time in three, otherwise a random scale and shift.</summary>
+    public static (float Scale, float Shift) RandomPost(Random r) =>
+        r.Next(3) == 0 ? (1f, 0f) : ((float)(r.NextDouble() * 4 - 2), (float)(r.NextDouble() * 2 - 1));
 
     /// <summary>Every activation with parameters that exercise both sides of its kinks.</summary>
     public static readonly Activation[] Activations =

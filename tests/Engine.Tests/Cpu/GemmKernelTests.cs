@@ -43,13 +43,14 @@ public sealed class GemmKernelTests(ITestOutputHelper output)
                 var b = Floats(rnd, k * n);
                 var bias = rnd.Next(4) == 0 ? null : Floats(rnd, m);
                 var residual = withResidual ? Floats(rnd, m * n) : null;
+                var (scale, shift) = RandomPost(rnd);
                 var expected = ReferenceGemm(a, b, bias, m, k, n);
-                ReferenceEpilogue(expected, residual, act, first);
+                ReferenceEpilogue(expected, residual, act, first, scale, shift);
                 var packed = PackedGemmWeights.FromRowMajor(a, m, k, tactic);
                 var c = new float[m * n];
                 var ws = new float[Gemm.WorkspaceElements(tactic, k, n, threads)];
-                Gemm.Run(packed, b, n, 1, n, c, n, bias, residual, act, first, ws, pool);
-                AssertClose(output, $"{m}x{n}x{k} {tactic.Name} {act} residual={withResidual} first={first}", expected, c);
+                Gemm.Run(packed, b, n, 1, n, c, n, bias, residual, act, first, ws, pool, scale, shift);
+                AssertClose(output, $"{m}x{n}x{k} {tactic.Name} {act} residual={withResidual} first={first} post=({scale}, {shift})", expected, c);
             }
         }
     }

@@ -71,6 +71,10 @@ public sealed class OptimizerModelTests(ZooFixture zoo, ITestOutputHelper output
         foreach (var op in new[] { "BatchNormalization", "Constant", "HardSwish", "HardSigmoid", "Clip", "Div", "Conv", "ConvTranspose", "Relu", "Sigmoid" })
             Assert.False(report.OpsAfter.ContainsKey(op), $"{op} left after optimization");
         Assert.Equal(64, report.OpsAfter[FusedOps.FusedConv]);
+        // The 24 scalar a·act(conv) + b blocks fold into their convs; what stays is the
+        // squeeze-and-excitation gates (10 Mul) and the feature-pyramid sums (11 Add).
+        Assert.Equal(10, report.OpsAfter["Mul"]);
+        Assert.Equal(11, report.OpsAfter["Add"]);
     }
 
     [Fact]

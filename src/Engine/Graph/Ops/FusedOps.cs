@@ -10,6 +10,10 @@ namespace EdgeAgent.Engine.Graph.Ops;
 /// <item><c>FusedMatMul</c>: MatMul with an optional bias (broadcast over the last axis) and an activation.</item>
 /// <item><c>Silu</c> (x·sigmoid(x)) and <c>Gelu</c> (erf form), recognized from their exported patterns.</item>
 /// </list>
+/// FusedConv, FusedGemm and FusedMatMul also take <c>post_scale</c> (float, default 1) and
+/// <c>post_shift</c> (float, default 0), applied last, after the activation and the residual:
+/// y = epilogue * post_scale + post_shift (a scalar affine that followed the op, folded in by
+/// the post-affine-fusion pass).
 /// </summary>
 public static class FusedOps
 {

@@ -49,7 +49,7 @@ public sealed unsafe class Conv2dKernel
 
     /// <summary>The span form: lengths are checked, an empty bias or residual means none. Allocates nothing.</summary>
     public void Run(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual,
-        Activation activation, bool activationFirst, Span<float> workspace, WorkerPool? pool)
+        Activation activation, bool activationFirst, Span<float> workspace, WorkerPool? pool, float postScale = 1f, float postShift = 0f)
     {
         var s = Shape;
         long inLength = (long)s.Batch * s.C * s.H * s.W, outLength = (long)s.Batch * s.M * s.OutH * s.OutW;
@@ -58,7 +58,7 @@ public sealed unsafe class Conv2dKernel
         if (!bias.IsEmpty && bias.Length < s.M) throw new ArgumentException($"bias needs {s.M} values, got {bias.Length}");
         if (workspace.Length < WorkspaceElements(pool?.Threads ?? 1)) throw new ArgumentException("workspace is too small");
         fixed (float* px = x, py = y, pb = bias, pr = residual, pw = workspace)
-            Run(px, py, new ConvEpilogue(pb, activation, pr, activationFirst), pw, pool);
+            Run(px, py, new ConvEpilogue(pb, activation, pr, activationFirst, postScale, postShift), pw, pool);
     }
 
     /// <summary>y = conv(x) with the epilogue; x is [N, C, H, W], y is [N, M, OutH, OutW]; y must not alias x.</summary>

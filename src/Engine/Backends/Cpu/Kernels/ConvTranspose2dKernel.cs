@@ -54,7 +54,7 @@ public sealed unsafe class ConvTranspose2dKernel
     }
 
     public void Run(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual,
-        Activation activation, bool activationFirst, Span<float> workspace, WorkerPool? pool)
+        Activation activation, bool activationFirst, Span<float> workspace, WorkerPool? pool, float postScale = 1f, float postShift = 0f)
     {
         var s = Shape;
         long inLength = (long)s.Batch * s.C * s.H * s.W, outLength = (long)s.Batch * s.M * s.OutH * s.OutW;
@@ -63,7 +63,7 @@ public sealed unsafe class ConvTranspose2dKernel
         if (!bias.IsEmpty && bias.Length < s.M) throw new ArgumentException($"bias needs {s.M} values, got {bias.Length}");
         if (workspace.Length < WorkspaceElements(pool?.Threads ?? 1)) throw new ArgumentException("workspace is too small");
         fixed (float* px = x, py = y, pb = bias, pr = residual, pw = workspace)
-            Run(px, py, new ConvEpilogue(pb, activation, pr, activationFirst), pw, pool);
+            Run(px, py, new ConvEpilogue(pb, activation, pr, activationFirst, postScale, postShift), pw, pool);
     }
 
     public void Run(float* x, float* y, in ConvEpilogue epilogue, float* workspace, WorkerPool? pool)
@@ -123,9 +123,9 @@ public sealed unsafe class ConvTranspose2dKernel
             }
             ref readonly var ep = ref a->Epilogue;
             float bias = ep.Bias == null ? 0f : ep.Bias[channel];
-            if (ep.Bias == null && ep.Residual == null && ep.Activation.Kind == ActivationKind.None) continue;
+            if (ep.IsIdentity) continue;
             float* residual = ep.Residual == null ? null : ep.Residual + ((long)a->Image * a->M + channel) * outPlane;
-            EpilogueRows.Apply(plane, outPlane, bias, residual, ep.Activation, ep.ActivationFirst, a->Isa);
+            EpilogueRows.Apply(plane, outPlane, bias, residual, ep.Activation, ep.ActivationFirst, ep.PostScale, ep.PostShift, a->Isa);
         }
     }
 

@@ -84,7 +84,7 @@ public sealed unsafe class DepthwiseConv2dKernel
             float* y = a->Y + image * g.OutH * g.OutW;
             float bias = a->Epilogue.Bias == null ? 0f : a->Epilogue.Bias[c];
             float* residual = a->Epilogue.Residual == null ? null : a->Epilogue.Residual + image * g.OutH * g.OutW;
-            bool identity = a->Epilogue.Bias == null && residual == null && a->Epilogue.Activation.Kind == Graph.Ops.ActivationKind.None;
+            bool identity = a->Epilogue.IsIdentity;
             for (int oh = 0; oh < g.OutH; oh++)
             {
                 float* row = y + oh * g.OutW;
@@ -94,7 +94,7 @@ public sealed unsafe class DepthwiseConv2dKernel
                 else DepthwiseRows.Taps(g, buffer, w, oh, row);
                 if (!identity)
                     EpilogueRows.Apply(row, g.OutW, bias, residual == null ? null : residual + oh * g.OutW,
-                        a->Epilogue.Activation, a->Epilogue.ActivationFirst, a->Isa);
+                        a->Epilogue.Activation, a->Epilogue.ActivationFirst, a->Epilogue.PostScale, a->Epilogue.PostShift, a->Isa);
             }
         }
     }

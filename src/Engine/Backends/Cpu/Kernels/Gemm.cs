@@ -29,7 +29,8 @@ public static unsafe class Gemm
     /// has C's layout). Pins for the duration of the call; allocates nothing.
     /// </summary>
     public static void Run(PackedGemmWeights a, ReadOnlySpan<float> b, nint bRowStride, nint bColStride, int n, Span<float> c, nint ldc,
-        ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, Activation activation, bool activationFirst, Span<float> workspace, WorkerPool? pool)
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, Activation activation, bool activationFirst, Span<float> workspace, WorkerPool? pool,
+        float postScale = 1f, float postShift = 0f)
     {
         if (n <= 0) return;
         long bLast = (a.K - 1) * (long)bRowStride + (n - 1) * (long)bColStride, cLast = (a.M - 1) * (long)ldc + n - 1;
@@ -38,7 +39,7 @@ public static unsafe class Gemm
         if (!bias.IsEmpty && bias.Length < a.M) throw new ArgumentException($"bias needs {a.M} values, got {bias.Length}");
         if (workspace.Length < WorkspaceElements(a.Tactic, a.K, n, pool?.Threads ?? 1)) throw new ArgumentException("workspace is too small");
         fixed (float* pb = b, pc = c, pbias = bias, pr = residual, pw = workspace)
-            Run(a, BSource.Plain(pb, bRowStride, bColStride), n, pc, ldc, new Epilogue(pbias, activation, pr, ldc, activationFirst), pw, pool);
+            Run(a, BSource.Plain(pb, bRowStride, bColStride), n, pc, ldc, new Epilogue(pbias, activation, pr, ldc, activationFirst, postScale, postShift), pw, pool);
     }
 
     internal static void Run(PackedGemmWeights a, in BSource b, int n, float* c, nint ldc, in Epilogue epilogue, float* workspace, WorkerPool? pool)

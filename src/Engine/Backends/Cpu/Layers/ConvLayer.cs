@@ -6,7 +6,7 @@ namespace EdgeAgent.Engine.Backends.Cpu.Layers;
 
 /// <summary>
 /// FusedConv on the CPU kernels: weights packed once when the layer is compiled, bias pinned,
-/// and conv + bias + residual + activation in one pass over the output.
+/// and conv + bias + residual + activation + post affine in one pass over the output.
 /// </summary>
 internal sealed unsafe class ConvLayer : ICompiledLayer
 {
@@ -16,6 +16,7 @@ internal sealed unsafe class ConvLayer : ICompiledLayer
     private readonly float[]? _bias, _constantResidual;
     private readonly Activation _activation;
     private readonly bool _activationFirst;
+    private readonly float _postScale, _postShift;
     private readonly int _maxThreads;
 
     public ConvLayer(LayerSpec spec, Conv2dKernel? conv, ConvTranspose2dKernel? transposed, int maxThreads)
@@ -32,6 +33,8 @@ internal sealed unsafe class ConvLayer : ICompiledLayer
         if (residual?.Constant is { } r) _constantResidual = Pinned(r.Floats);
         _activation = Activation.FromAttributes(spec.Node);
         _activationFirst = spec.Node.GetInt("activation_first", 0) != 0;
+        _postScale = spec.Node.GetFloat("post_scale", 1f);
+        _postShift = spec.Node.GetFloat("post_shift", 0f);
     }
 
     private static float[] Pinned(float[] values)
@@ -49,7 +52,7 @@ internal sealed unsafe class ConvLayer : ICompiledLayer
         {
             float* residual = constantResidual != null ? constantResidual
                 : _residual >= 0 ? (float*)(state.Arena + _residual) : null;
-            var epilogue = new ConvEpilogue(bias, _activation, residual, _activationFirst);
+            var epilogue = new ConvEpilogue(bias, _activation, residual, _activationFirst, _postScale, _postShift);
             float* x = (float*)(state.Arena + _input), y = (float*)(state.Arena + _output);
             float* workspace = _workspace >= 0 ? (float*)(state.Arena + _workspace) : null;
             if (_conv is not null) _conv.Run(x, y, epilogue, workspace, state.Pool);

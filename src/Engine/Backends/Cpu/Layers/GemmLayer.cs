@@ -14,6 +14,7 @@ internal sealed unsafe class GemmLayer : ICompiledLayer
     private readonly PackedGemmWeights _weights;
     private readonly float[]? _bias;
     private readonly Activation _activation;
+    private readonly float _postScale, _postShift;
     private readonly long _input, _output, _workspace;
     private readonly int _rows, _k, _n, _maxThreads;
 
@@ -26,7 +27,10 @@ internal sealed unsafe class GemmLayer : ICompiledLayer
         fixed (float* pw = weights)
             _weights = new PackedGemmWeights(pw, _n, _k, transB ? _k : 1, transB ? 1 : _n, tactic);
         _bias = bias;
-        _activation = spec.Node.Domain == FusedOps.Domain ? Activation.FromAttributes(spec.Node) : Activation.None;
+        bool fused = spec.Node.Domain == FusedOps.Domain;
+        _activation = fused ? Activation.FromAttributes(spec.Node) : Activation.None;
+        _postScale = fused ? spec.Node.GetFloat("post_scale", 1f) : 1f;
+        _postShift = fused ? spec.Node.GetFloat("post_shift", 0f) : 0f;
         _input = spec.Input(0).Offset;
         _output = spec.Output(0).Offset;
         _workspace = spec.WorkspaceOffset;
@@ -42,7 +46,7 @@ internal sealed unsafe class GemmLayer : ICompiledLayer
             throw new InvalidOperationException($"a context with {state.Pool.Threads} threads runs an engine built for at most {_maxThreads}");
         fixed (float* bias = _bias)
         {
-            var epilogue = new Epilogue(bias, _activation);
+            var epilogue = new Epilogue(bias, _activation, postScale: _postScale, postShift: _postShift);
             float* x = (float*)(state.Arena + _input), y = (float*)(state.Arena + _output);
             float* workspace = _workspace >= 0 ? (float*)(state.Arena + _workspace) : null;
             for (int r = 0; r < _rows; r++)

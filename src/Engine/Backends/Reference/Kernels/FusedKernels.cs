@@ -34,7 +34,10 @@ internal static class FusedKernels
         return [Epilogue(node, y, null)];
     }
 
-    /// <summary>Adds the residual and applies the activation, in the order the node asks for; works in place on a fresh tensor.</summary>
+    /// <summary>
+    /// Adds the residual and applies the activation, in the order the node asks for, then the
+    /// post-epilogue affine (post_scale, post_shift); works in place on a fresh tensor.
+    /// </summary>
     private static Tensor Epilogue(Node node, Tensor y, Tensor? residual)
     {
         var activation = Activation.FromAttributes(node);
@@ -42,12 +45,13 @@ internal static class FusedKernels
         var data = y.Floats;
         var res = residual is null ? null : node.FloatsOf(residual);
         var map = residual is null ? null : Strides.BroadcastIndex(y.Shape, residual.Shape);
+        float scale = node.GetFloat("post_scale", 1f), shift = node.GetFloat("post_shift", 0f);
         for (int i = 0; i < data.Length; i++)
         {
             float v = data[i];
             if (res is null) v = activation.Apply(v);
             else v = activationFirst ? activation.Apply(v) + res[map![i]] : activation.Apply(v + res[map![i]]);
-            data[i] = v;
+            data[i] = v * scale + shift;
         }
         return y;
     }
