@@ -26,6 +26,12 @@ internal static class Shapes
         yield return Conv("ocr dw3x3 s2 C64 160->80", new(1, 64, 160, 160, 64, 3, 3, 2, 2, 1, 1, 1, 1, Group: 64));
         yield return Conv("ocr dw5x5 s1 C256 40x40", new(1, 256, 40, 40, 256, 5, 5, 1, 1, 2, 2, 2, 2, Group: 256));
         yield return Conv("ocr 3x3 96->24 160x160 (neck)", new(1, 96, 160, 160, 24, 3, 3, 1, 1, 1, 1, 1, 1));
+        // MobileNetV2 at 224x224: depthwise 3x3 on small planes, where per-channel overhead dominates.
+        yield return Conv("mv2 dw3x3 s1 C576 14x14", new(1, 576, 14, 14, 576, 3, 3, 1, 1, 1, 1, 1, 1, Group: 576));
+        yield return Conv("mv2 dw3x3 s1 C960 7x7", new(1, 960, 7, 7, 960, 3, 3, 1, 1, 1, 1, 1, 1, Group: 960));
+        yield return Conv("mv2 dw3x3 s2 C144 56->28", new(1, 144, 56, 56, 144, 3, 3, 2, 2, 1, 1, 1, 1, Group: 144));
+        yield return Conv("mv2 dw3x3 s2 C576 14->7", new(1, 576, 14, 14, 576, 3, 3, 2, 2, 1, 1, 1, 1, Group: 576));
+        yield return Gemm("mv2 fc 1280->1000 (N=1)", 1000, 1280, 1);
         yield return Transposed("ocr convT 2x2 s2 24->24 160->320", new(1, 24, 160, 160, 24, 2, 2, 320, 320, 2, 2));
     }
 

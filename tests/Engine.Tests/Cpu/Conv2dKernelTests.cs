@@ -39,6 +39,11 @@ public sealed class Conv2dKernelTests(ITestOutputHelper output)
         new(1, 3, 16, 40, 3, 3, 3, PadTop: 0, PadLeft: 2, PadBottom: 1, PadRight: 0, DilationH: 1, DilationW: 2, Group: 3),
         new(1, 2, 14, 30, 2, 4, 2, StrideH: 1, StrideW: 3, PadTop: 1, PadLeft: 1, PadBottom: 2, PadRight: 1, Group: 2),
         new(1, 6, 9, 9, 6, 3, 3, Group: 6),                                     // no padding
+        // MobileNet's small planes: rows narrower than a vector, several channels per task.
+        new(1, 37, 7, 7, 37, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Group: 37),
+        new(2, 21, 14, 14, 21, 3, 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Group: 21),
+        new(1, 19, 6, 5, 19, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2, Group: 19),
+        new(1, 18, 14, 14, 18, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Group: 18),
     ];
 
     private void Check(Conv2dShape s, CpuConvTactic tactic, WorkerPool pool, Random rnd, Activation act, bool withResidual, bool first,
@@ -52,8 +57,11 @@ public sealed class Conv2dKernelTests(ITestOutputHelper output)
         var residual = withResidual ? Floats(rnd, outLength) : null;
         var expected = ReferenceConv(s, x, w, bias, residual, act, first, postScale: scale, postShift: shift);
         var kernel = new Conv2dKernel(s, w, tactic);
+        // NaN in the scratch and the output: every value read must have been written first.
         var y = new float[outLength];
+        Array.Fill(y, float.NaN);
         var ws = new float[kernel.WorkspaceElements(pool.Threads)];
+        Array.Fill(ws, float.NaN);
         kernel.Run(x, y, bias, residual, act, first, ws, pool, scale, shift);
         AssertClose(output, $"{s} {tactic.Name} {act} residual={withResidual} first={first} post=({scale}, {shift})", expected, y);
     }

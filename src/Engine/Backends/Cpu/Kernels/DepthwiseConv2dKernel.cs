@@ -6,8 +6,9 @@ using EdgeAgent.Engine.Runtime;
 namespace EdgeAgent.Engine.Backends.Cpu.Kernels;
 
 /// <summary>
-/// Depthwise convolution (group = C = M) computed directly, one channel plane per task. Each
-/// plane is first copied into a zero-padded buffer split into StrideW column phases
+/// Depthwise convolution (group = C = M) computed directly, a few channel planes per task
+/// (more when the planes are small). Each plane is first copied into a zero-padded buffer
+/// (zeroed once per run: the copy only writes the interior) split into StrideW column phases
 /// (column j of phase q is padded column j * StrideW + q), so that for every stride and
 /// dilation the inputs of consecutive output columns are consecutive floats: the row loops
 /// (<see cref="DepthwiseRows"/>) are plain vector loads and FMAs with no bounds checks.
@@ -15,6 +16,7 @@ namespace EdgeAgent.Engine.Backends.Cpu.Kernels;
 public sealed unsafe class DepthwiseConv2dKernel
 {
     private readonly float[] _weights;
+    private readonly nint[] _taps;
 
     /// <param name="weights">[C, 1, KH, KW] in ONNX order.</param>
     public DepthwiseConv2dKernel(Conv2dShape shape, ReadOnlySpan<float> weights, CpuConvTactic tactic)
@@ -28,6 +30,10 @@ public sealed unsafe class DepthwiseConv2dKernel
         Tactic = tactic;
         _weights = GC.AllocateArray<float>(weights.Length, pinned: true);
         weights.CopyTo(_weights);
+        var g = new DepthwiseGeometry(shape);
+        _taps = GC.AllocateArray<nint>(shape.KH * shape.KW, pinned: true);
+        for (int kh = 0; kh < shape.KH; kh++)
+        for (int kw = 0; kw < shape.KW; kw++) _taps[kh * shape.KW + kw] = g.TapOffset(0, kh, kw);
     }
 
     public Conv2dShape Shape { get; }
@@ -41,6 +47,7 @@ public sealed unsafe class DepthwiseConv2dKernel
     {
         public DepthwiseGeometry G;
         public float* X, Y, W, Workspace;
+        public nint* Taps;
         public ConvEpilogue Epilogue;
         public int Image, Next;
         public bool Direct;
@@ -53,10 +60,11 @@ public sealed unsafe class DepthwiseConv2dKernel
         var s = Shape;
         if (!KernelIsas.CanRun(Tactic.Isa)) throw new PlatformNotSupportedException($"tactic {Tactic.Name} needs {Tactic.Isa}");
         fixed (float* w = _weights)
+        fixed (nint* taps = _taps)
         {
             var args = new Args
             {
-                G = new DepthwiseGeometry(s), X = x, Y = y, W = w, Workspace = workspace, Epilogue = epilogue,
+                G = new DepthwiseGeometry(s), X = x, Y = y, W = w, Taps = taps, Workspace = workspace, Epilogue = epilogue,
                 Direct = Tactic.Algorithm == ConvAlgorithm.DepthwiseDirect, Isa = Tactic.Isa,
             };
             int slots = Math.Min(pool?.Threads ?? 1, s.C);
@@ -75,65 +83,62 @@ public sealed unsafe class DepthwiseConv2dKernel
         var a = (Args*)state;
         ref readonly var g = ref a->G;
         float* buffer = a->Workspace + slot * g.SlotElements;
-        int c;
-        while ((c = Interlocked.Increment(ref a->Next) - 1) < g.C)
+        // Padding positions are never written by the fill, so zeroing the slot once per run
+        // serves every channel it takes.
+        new Span<float>(buffer, (int)g.SlotElements).Clear();
+        int plane = g.OutH * g.OutW;
+        // Small planes are cheap, so a task takes several to keep the shared counter cool.
+        int chunk = Math.Clamp(2048 / Math.Max(1, plane), 1, 16);
+        bool identity = a->Epilogue.IsIdentity;
+        int first;
+        while ((first = Interlocked.Add(ref a->Next, chunk) - chunk) < g.C)
+        for (int c = first, last = Math.Min(first + chunk, g.C) - 1; c <= last; c++)
         {
             long image = (long)a->Image * g.C + c;
             FillPadded(g, a->X + image * g.H * g.W, buffer);
             float* w = a->W + c * g.KH * g.KW;
-            float* y = a->Y + image * g.OutH * g.OutW;
+            float* y = a->Y + image * plane;
             float bias = a->Epilogue.Bias == null ? 0f : a->Epilogue.Bias[c];
-            float* residual = a->Epilogue.Residual == null ? null : a->Epilogue.Residual + image * g.OutH * g.OutW;
-            bool identity = a->Epilogue.IsIdentity;
-            for (int oh = 0; oh < g.OutH; oh++)
+            float* residual = a->Epilogue.Residual == null ? null : a->Epilogue.Residual + image * plane;
+            // The epilogue follows each block of rows that fits in L1 (a small plane is one block).
+            // A row's last vector may spill into the next row, or the next plane when this task computes it next.
+            int rows = Math.Max(1, 4096 / g.OutW);
+            for (int oh = 0; oh < g.OutH; oh += rows)
             {
-                float* row = y + oh * g.OutW;
-                if (a->Isa == KernelIsa.Portable) DepthwiseRows.Scalar(g, buffer, w, oh, row);
-                else if (a->Direct && g.KH == 3 && g.KW == 3) DepthwiseRows.Window3x3(g, buffer, w, oh, row);
-                else if (a->Direct && g.KH == 5 && g.KW == 5) DepthwiseRows.Window5x5(g, buffer, w, oh, row);
-                else DepthwiseRows.Taps(g, buffer, w, oh, row);
+                int end = Math.Min(g.OutH, oh + rows);
+                if (a->Isa == KernelIsa.Portable) DepthwiseRows.Scalar(g, buffer, a->Taps, w, oh, end, y);
+                else if (a->Direct && g.KH == 3 && g.KW == 3) DepthwiseRows.Window3x3(g, buffer, a->Taps, w, oh, end, y, c < last);
+                else if (a->Direct && g.KH == 5 && g.KW == 5) DepthwiseRows.Window5x5(g, buffer, a->Taps, w, oh, end, y, c < last);
+                else DepthwiseRows.Taps(g, buffer, a->Taps, w, oh, end, y, c < last);
                 if (!identity)
-                    EpilogueRows.Apply(row, g.OutW, bias, residual == null ? null : residual + oh * g.OutW,
-                        a->Epilogue.Activation, a->Epilogue.ActivationFirst, a->Epilogue.PostScale, a->Epilogue.PostShift, a->Isa);
+                    ApplyEpilogue(a, y + oh * g.OutW, (end - oh) * g.OutW, bias, residual == null ? null : residual + oh * g.OutW);
             }
         }
     }
 
-    /// <summary>Copies one input plane into the zero-padded, phase-split buffer.</summary>
+    private static void ApplyEpilogue(Args* a, float* y, int n, float bias, float* residual) =>
+        EpilogueRows.Apply(y, n, bias, residual, a->Epilogue.Activation, a->Epilogue.ActivationFirst,
+            a->Epilogue.PostScale, a->Epilogue.PostShift, a->Isa);
+
+    /// <summary>Copies one input plane into the interior of the phase-split buffer; its padding is already zero.</summary>
     private static void FillPadded(in DepthwiseGeometry g, float* plane, float* buffer)
     {
         int rowFloats = g.StrideW * g.PhaseWidth;
-        int vw = Vector<float>.Count;
-        for (int r = 0; r < g.PaddedRows; r++)
+        for (int ih = 0; ih < g.H; ih++)
         {
-            float* dst = buffer + (nint)r * rowFloats;
-            int ih = r - g.PadTop;
-            bool inside = (uint)ih < (uint)g.H;
-            if (g.StrideW == 1 && inside)
-            {
-                float* src = plane + (nint)ih * g.W;
-                for (int i = 0; i < g.PadLeft; i++) dst[i] = 0f;
-                float* d = dst + g.PadLeft;
-                int j = 0;
-                for (; j <= g.W - vw; j += vw) Vector.Store(Vector.Load(src + j), d + j);
-                for (; j < g.W; j++) d[j] = src[j];
-                for (int i = g.PadLeft + g.W; i < rowFloats; i++) dst[i] = 0f;
-                continue;
-            }
-            int k = 0;
-            for (; k <= rowFloats - vw; k += vw) Vector.Store(Vector<float>.Zero, dst + k);
-            for (; k < rowFloats; k++) dst[k] = 0f;
-            if (!inside) continue;
+            float* dst = buffer + (nint)(ih + g.PadTop) * rowFloats;
             float* s = plane + (nint)ih * g.W;
-            if (g.StrideW == 2) Deinterleave(s, g.W, dst, g.PadLeft, g.PhaseWidth);
+            // Top to bottom: the zeros a row's last vector writes past it land in padding or in the next row, copied after.
+            if (g.StrideW == 1) DepthwiseRows.CopyZeroFilled(s, dst + g.PadLeft, g.W);
+            else if (g.StrideW == 2) Deinterleave(s, g.W, dst, g.PadLeft, g.PhaseWidth);
             else
                 for (int q = 0; q < g.StrideW; q++)
                 {
                     // Phase q holds input columns iw = j * StrideW + q - PadLeft.
                     float* d = dst + q * g.PhaseWidth;
-                    int first = q - g.PadLeft;
-                    int j = first >= 0 ? 0 : (-first + g.StrideW - 1) / g.StrideW;
-                    for (int iw = j * g.StrideW + first; iw < g.W; iw += g.StrideW, j++) d[j] = s[iw];
+                    int firstColumn = q - g.PadLeft;
+                    int j = firstColumn >= 0 ? 0 : (-firstColumn + g.StrideW - 1) / g.StrideW;
+                    for (int iw = j * g.StrideW + firstColumn; iw < g.W; iw += g.StrideW, j++) d[j] = s[iw];
                 }
         }
     }
@@ -174,8 +179,12 @@ internal readonly struct DepthwiseGeometry
         DilationH = s.DilationH; DilationW = s.DilationW;
         PaddedRows = s.H + s.PadTop + s.PadBottom;
         PhaseWidth = (s.W + s.PadLeft + s.PadRight + s.StrideW - 1) / s.StrideW;
-        SlotElements = (nint)PaddedRows * StrideW * PhaseWidth;
+        SlotElements = (nint)PaddedRows * StrideW * PhaseWidth + Slack;
+        RowStep = (nint)StrideH * StrideW * PhaseWidth;
     }
+
+    /// <summary>Floats past the padded plane that a row's last, partial vector may read (and ignore).</summary>
+    public static int Slack => System.Numerics.Vector<float>.Count;
 
     public int C { get; }
     public int H { get; }
@@ -193,6 +202,8 @@ internal readonly struct DepthwiseGeometry
     public int PaddedRows { get; }
     public int PhaseWidth { get; }
     public nint SlotElements { get; }
+    /// <summary>How far the taps move in the buffer from one output row to the next.</summary>
+    public nint RowStep { get; }
 
     /// <summary>Offset of tap (kh, kw) for output row oh, output column 0, in the padded buffer.</summary>
     public nint TapOffset(int oh, int kh, int kw)
