@@ -17,6 +17,7 @@ public static class ModelZoo
         new("resnet50", "input", [1, 3, 224, 224], "logits", [1, 1000]),
         new("mobilenetv2", "input", [1, 3, 224, 224], "logits", [1, 1000]),
         new("yolov5s", "images", [1, 3, 640, 640], "output", [1, 25200, 85]),
+        new("qdq_convnet", "input", [1, 3, 32, 32], "logits", [1, 10]),
     });
 
     public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(Models.Select(m => m.Name).ToArray());
@@ -30,6 +31,7 @@ public static class ModelZoo
         "resnet50" => ResNet.ResNet50(seed),
         "mobilenetv2" => MobileNetV2.Build(seed),
         "yolov5s" => YoloV5.Small(seed),
+        "qdq_convnet" => QdqConvNet.Build(seed),
         _ => throw UnknownModel(name),
     };
 

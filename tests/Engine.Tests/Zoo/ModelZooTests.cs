@@ -175,7 +175,8 @@ public sealed class ModelZooTests(ZooFixture zoo, ITestOutputHelper output) : IC
     public void WriteAllWritesOneFilePerNameInOrder()
     {
         Assert.Equal(ModelZoo.Names.Select(n => Path.Combine(zoo.Directory, n + ".onnx")), zoo.Paths);
-        Assert.All(zoo.Paths, p => Assert.True(new FileInfo(p).Length > 1_000_000, p));
+        // Every file holds its weights (the QDQ net is small: ~6k int8 weights).
+        Assert.All(zoo.Paths, p => Assert.True(new FileInfo(p).Length > (p.Contains("qdq") ? 5_000 : 1_000_000), p));
     }
 
     [Fact]

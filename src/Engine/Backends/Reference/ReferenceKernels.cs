@@ -37,6 +37,8 @@ public static class ReferenceKernels
         ["And"] = BinaryKernels.Compare,
         ["Where"] = BinaryKernels.Where,
         ["Cast"] = SourceKernels.Cast,
+        ["QuantizeLinear"] = QuantizeKernels.Quantize,
+        ["DequantizeLinear"] = QuantizeKernels.Dequantize,
         ["Shape"] = SourceKernels.Shape,
         ["Constant"] = SourceKernels.Constant,
         ["ConstantOfShape"] = SourceKernels.ConstantOfShape,

@@ -47,6 +47,8 @@ public static class OpSchemas
         Add(ElementwiseShapes.Comparison, "Equal", "Less", "Greater", "And");
         Add(ElementwiseShapes.Where, "Where");
         Add(ElementwiseShapes.Cast, "Cast");
+        Add(QuantizeShapes.Quantize, "QuantizeLinear");
+        Add(QuantizeShapes.Dequantize, "DequantizeLinear");
         Add(LinearShapes.MatMul, "MatMul");
         Add(LinearShapes.Gemm, "Gemm");
         Add(LinearShapes.Conv, "Conv");
