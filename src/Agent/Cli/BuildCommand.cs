@@ -14,7 +14,7 @@ public static class BuildCommand
         var model = new Option<string>("--model", "-m") { Description = "ONNX model file", Required = true };
         var outPath = new Option<string>("--out", "-o") { Description = "Engine file to write", Required = true };
         var backend = new Option<string>("--backend") { Description = "Backend to build for", DefaultValueFactory = _ => "cpu" };
-        backend.AcceptOnlyFromAmong("cpu", "auto");
+        backend.AcceptOnlyFromAmong("cpu", "cuda", "auto");
         var precision = new Option<string>("--precision") { Description = "fp32, fp16, int8 or best", DefaultValueFactory = _ => "fp32" };
         precision.AcceptOnlyFromAmong("fp32", "fp16", "int8", "best");
         var shapes = new Option<string[]>("--shapes", "--shape") { Description = "Fixed shape for a dynamic input, NAME:1x3x640x640 (repeatable)" };

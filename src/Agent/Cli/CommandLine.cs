@@ -25,6 +25,7 @@ public static class CommandLine
         root.Options.Add(Verbose);
         root.Subcommands.Add(EngineCommands.Build(output));
         root.Subcommands.Add(CameraCommands.Build(output));
+        root.Subcommands.Add(DevicesCommand.Build(output));
         return root;
     }
 

@@ -20,11 +20,22 @@ public static class EngineSource
             throw new CliUsageException("give exactly one of --model M.onnx or --engine E.engine");
     }
 
+    /// <summary>
+    /// The backend a command asked for. "auto" is the GPU when its backend can run here, else the
+    /// CPU; "cuda" without a usable GPU is a one-line error naming what is missing.
+    /// </summary>
     public static IBackend Backend(string name, int threads) => name switch
     {
         "cpu" or "auto" => new CpuBackend(threads),
-        _ => throw new CliUsageException($"backend '{name}' is not available here (choose cpu or auto)"),
+        "cuda" => throw CudaNotReady(),
+        _ => throw new CliUsageException($"backend '{name}' is not available here (choose cpu, cuda or auto)"),
     };
+
+    private static Exception CudaNotReady()
+    {
+        var gpus = Engine.Backends.Cuda.CudaDeviceInfo.Query(); // throws CudaUnavailableException without driver, GPU or NVRTC
+        return new CliUsageException($"found {gpus[0].Name} ({gpus[0].Architecture}), but the cuda backend cannot build engines yet; use --backend cpu or auto");
+    }
 
     public static EnginePlan ReadPlan(string path, string? verifyKey)
     {

@@ -17,8 +17,8 @@ public static class RunCommand
         var inputs = new Option<string[]>("--input", "-i") { Description = "Input tensor as [NAME=]FILE.npy (repeatable); random when omitted" };
         var outputDir = new Option<string>("--output-dir", "-o") { Description = "Folder for one .npy file per model output", Required = true };
         var shapes = new Option<string[]>("--shape") { Description = "Shape for a dynamic input as NAME:1x3x640x640 (repeatable)" };
-        var backend = new Option<string>("--backend") { Description = "reference (plain FP32 executor, models only), cpu or auto", DefaultValueFactory = _ => "reference" };
-        backend.AcceptOnlyFromAmong("reference", "cpu", "auto");
+        var backend = new Option<string>("--backend") { Description = "reference (plain FP32 executor, models only), cpu, cuda or auto", DefaultValueFactory = _ => "reference" };
+        backend.AcceptOnlyFromAmong("reference", "cpu", "cuda", "auto");
         var seed = new Option<int?>("--seed") { Description = "Seed for random inputs (default: random, printed)" };
         var verifyKey = new Option<string?>("--verify-key") { Description = "Public key the engine's signature must verify against" };
         var command = new Command("run", "Run a model or engine once and write its outputs as .npy files")

@@ -197,3 +197,28 @@ public sealed class OptimizeCliTests : IDisposable
         Assert.Contains(".dot or .svg", r.Error);
     }
 }
+
+public sealed class BackendChoiceCliTests
+{
+    [Fact]
+    public void CudaWithoutAGpuIsOneLineAndAutoFallsBackToTheCpu()
+    {
+        var model = CliRunner.Model("ch_ppocr_mobile_v2.0_cls_infer.onnx");
+        string dir = Directory.CreateTempSubdirectory("edgeagent-backend-").FullName;
+        try
+        {
+            var devices = CliRunner.Run("devices");
+            Assert.Equal(0, devices.ExitCode);
+            Assert.Contains("cpu: cpu on", devices.Output);
+            if (!devices.Output.Contains("gpu: none")) return; // a GPU machine: covered by scripts/gpu-check.sh
+            var cuda = CliRunner.Run("engine", "run", "-m", model, "--shape", "x:1x3x48x192", "--backend", "cuda", "-o", dir);
+            Assert.Equal(2, cuda.ExitCode);
+            Assert.Single(cuda.ErrorLines);
+            Assert.Contains("NVIDIA driver", cuda.Error);
+            var auto = CliRunner.Run("engine", "run", "-m", model, "--shape", "x:1x3x48x192", "--backend", "auto", "-o", dir);
+            Assert.Equal(0, auto.ExitCode);
+            Assert.Contains("backend cpu", auto.Output);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
