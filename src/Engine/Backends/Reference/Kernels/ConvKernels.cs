@@ -21,6 +21,13 @@ internal static class ConvKernels
         _ => throw new ArgumentException("convolution needs a 3-, 4- or 5-D tensor"),
     };
 
+    /// <summary>Batch, channels and the three spatial sizes of input and output, as 5-D (N, C, D, H, W).</summary>
+    private static (int N, int Cin, int Id, int Ih, int Iw, int Cout, int Od, int Oh, int Ow) Sizes(int[] input, int[] output)
+    {
+        var (xs, os) = (As5D(input), As5D(output));
+        return (xs[0], xs[1], xs[2], xs[3], xs[4], os[1], os[2], os[3], os[4]);
+    }
+
     /// <summary>Window attributes padded to three spatial axes (leading axes get kernel 1), with the given begin pads.</summary>
     private static (int[] K, int[] S, int[] D, int[] P) Window3(WindowAttributes w, int[] padBegin)
     {
@@ -54,14 +61,9 @@ internal static class ConvKernels
         outShape[1] = w.Shape[0];
         for (int i = 0; i < spatial; i++) outShape[i + 2] = window.OutputSize(i, x.Shape[i + 2]);
 
-        var xs = As5D(x.Shape);
-        var os = As5D(outShape);
         var (k, s, d, p) = Window3(window, Enumerable.Range(0, spatial).Select(a => window.ResolvePads(a, x.Shape[a + 2]).Begin).ToArray());
-        var src = node.FloatsOf(x);
-        var weights = node.FloatsOf(w);
-        var b = bias is null ? null : node.FloatsOf(bias);
-        int n = xs[0], cin = xs[1], id = xs[2], ih = xs[3], iw = xs[4];
-        int cout = os[1], od = os[2], oh = os[3], ow = os[4];
+        var (src, weights, b) = (node.FloatsOf(x), node.FloatsOf(w), bias is null ? null : node.FloatsOf(bias));
+        var (n, cin, id, ih, iw, cout, od, oh, ow) = Sizes(x.Shape, outShape);
         int cinPerGroup = cin / group, coutPerGroup = cout / group;
         int kernelVolume = k[0] * k[1] * k[2];
         int inPlane = id * ih * iw, outPlane = od * oh * ow;
@@ -151,14 +153,9 @@ internal static class ConvKernels
             }
         }
 
-        var xs = As5D(x.Shape);
-        var os = As5D(outShape);
         var (k, s, d, p) = Window3(window, padBegin);
-        var src = node.FloatsOf(x);
-        var weights = node.FloatsOf(w);
-        var b = bias is null ? null : node.FloatsOf(bias);
-        int n = xs[0], cin = xs[1], id = xs[2], ih = xs[3], iw = xs[4];
-        int cout = os[1], od = os[2], oh = os[3], ow = os[4];
+        var (src, weights, b) = (node.FloatsOf(x), node.FloatsOf(w), bias is null ? null : node.FloatsOf(bias));
+        var (n, cin, id, ih, iw, cout, od, oh, ow) = Sizes(x.Shape, outShape);
         int cinPerGroup = cin / group, coutPerGroup = cout / group;
         int kernelVolume = k[0] * k[1] * k[2];
         int inPlane = id * ih * iw, outPlane = od * oh * ow;
