@@ -65,14 +65,19 @@ internal static class Shapes
         var bias = Random(m, 3);
         var c = new float[(long)m * n];
         var tactics = all ? GemmTactic.Enumerate(m, n, k, plainB: true) : [GemmTactic.Default(isa, m, n, k)];
-        return tactics.Select(t =>
+        var runs = tactics.Select(t =>
         {
             var packed = PackedGemmWeights.FromRowMajor(a, m, k, t);
             var ws = new float[EdgeAgent.Engine.Backends.Cpu.Kernels.Gemm.WorkspaceElements(t, k, n, threads)];
             return (t.Name, (Action<WorkerPool>)(pool =>
                 EdgeAgent.Engine.Backends.Cpu.Kernels.Gemm.Run(packed, bm, n, 1, n, c, n, bias, default, Relu, false, ws, pool)));
         });
+        // A fully connected head (N = 1) also through the matrix-vector kernel: A as [M, K] is its weight layout.
+        return n == 1 ? runs.Append(("gemv_" + isa.ToString().ToLowerInvariant(), Gemv(a, m, k, bm, c, bias, isa))) : runs;
     });
+
+    private static Action<WorkerPool> Gemv(float[] w, int m, int k, float[] x, float[] y, float[] bias, KernelIsa isa) => pool =>
+        EdgeAgent.Engine.Backends.Cpu.Kernels.Gemv.Run(w, m, k, x, 1, y, bias, Relu, 1f, 0f, isa, pool);
 
     private static Bench Transposed(string name, ConvTranspose2dShape s) => new(name, s.Flops, (isa, all, threads) =>
     {

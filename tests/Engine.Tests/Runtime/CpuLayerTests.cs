@@ -71,6 +71,27 @@ public sealed class CpuLayerTests(ITestOutputHelper output)
             b.Node("Concat", "cat", ["r", "x", "s"], ["y"], OnnxAttr.Int("axis", 1));
             return b;
         },
+        ["matmul head, 3 rows, relu then scalar scale"] = () =>
+        {
+            var b = new OnnxModelBuilder("t").Input("x", DataType.Float32, 3, 40).Output("y", DataType.Float32);
+            b.Initializer("w", Enumerable.Range(0, 40 * 70).Select(i => (i * 37 % 101 - 50) / 200f).ToArray(), 40, 70);
+            b.Initializer("bias", Enumerable.Range(0, 70).Select(i => (i % 9 - 4) / 8f).ToArray(), 70);
+            b.Initializer("k", [0.75f]);
+            b.Node("MatMul", "mm", ["x", "w"], ["m"]);
+            b.Node("Add", "add", ["m", "bias"], ["a"]);
+            b.Node("Relu", "r", ["a"], ["r"]);
+            b.Node("Mul", "scale", ["r", "k"], ["y"]);
+            return b;
+        },
+        ["gemm transB head, 1 row"] = () =>
+        {
+            var b = new OnnxModelBuilder("t").Input("x", DataType.Float32, 1, 130).Output("y", DataType.Float32);
+            b.Initializer("w", Enumerable.Range(0, 90 * 130).Select(i => (i * 53 % 97 - 48) / 300f).ToArray(), 90, 130);
+            b.Initializer("bias", Enumerable.Range(0, 90).Select(i => (i % 5 - 2) / 4f).ToArray(), 90);
+            b.Node("Gemm", "fc", ["x", "w", "bias"], ["g"], OnnxAttr.Int("transB", 1));
+            b.Node("Sigmoid", "s", ["g"], ["y"]);
+            return b;
+        },
         ["concat on last axis, batch 2"] = () =>
         {
             var b = new OnnxModelBuilder("t").Input("x", DataType.Float32, 2, 3, 5).Output("y", DataType.Float32);

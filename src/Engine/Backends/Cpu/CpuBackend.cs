@@ -45,7 +45,11 @@ public sealed class CpuBackend : IBackend
             return conv is not null
                 ? CpuConvTactic.Enumerate(conv).Select(ToTactic).ToList()
                 : ConvTranspose2dKernel.Enumerate(transposed!).Select(ToTactic).ToList();
-        if (GemmShape(layer) is { } gemm) return GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true).Select(ToTactic).ToList();
+        if (GemmShape(layer) is { } gemm)
+        {
+            // The matrix-vector kernel first: it reads each weight once, where the GEMM pads its single column to a tile.
+            return new[] { Tactic.Default(GemvLayer.TacticName(KernelIsas.Best)) }.Concat(GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true).Select(ToTactic)).ToList();
+        }
         return [Tactic.Default("default")];
     }
 
@@ -54,6 +58,7 @@ public sealed class CpuBackend : IBackend
         var (conv, transposed) = ConvShapes(layer);
         if (conv is not null) return 4 * Conv2dKernel.WorkspaceElements(conv, FindConv(conv, tactic), MaxThreads);
         if (transposed is not null) return 4 * ConvTranspose2dKernel.WorkspaceElements(transposed, FindGemm(ConvTranspose2dKernel.Enumerate(transposed), tactic), MaxThreads);
+        if (GemvLayer.IsaOf(tactic) is not null) return 0;
         if (GemmShape(layer) is { } gemm) return 4 * GemmLayer.WorkspaceElements(FindGemm(GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true), tactic), gemm.K, MaxThreads);
         return 0;
     }
@@ -119,7 +124,9 @@ public sealed class CpuBackend : IBackend
             return new ConvLayer(layer, null, new ConvTranspose2dKernel(transposed, layer.Input(1).Constant!.Floats,
                 FindGemm(ConvTranspose2dKernel.Enumerate(transposed), tactic)), MaxThreads);
         if (GemmShape(layer) is { } g)
-            return new GemmLayer(layer, layer.Input(1).Constant!.Floats, g.TransB, g.Bias,
+            return GemvLayer.IsaOf(tactic) is { } gemvIsa
+                ? new GemvLayer(layer, layer.Input(1).Constant!.Floats, g.TransB, g.Bias, gemvIsa)
+                : new GemmLayer(layer, layer.Input(1).Constant!.Floats, g.TransB, g.Bias,
                 FindGemm(GemmTactic.Enumerate(g.N, 1, g.K, plainB: true), tactic), MaxThreads);
         if (floats && Activation.FromActivationNode(node) is { } activation && node.Domain is "" or FusedOps.Domain
             && (node.OpType != "Clip" || activation.Kind is ActivationKind.Clip or ActivationKind.Relu))
