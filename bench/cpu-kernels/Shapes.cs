@@ -33,6 +33,7 @@ internal static class Shapes
         yield return Conv("mv2 dw3x3 s2 C576 14->7", new(1, 576, 14, 14, 576, 3, 3, 2, 2, 1, 1, 1, 1, Group: 576));
         yield return Gemm("mv2 fc 1280->1000 (N=1)", 1000, 1280, 1);
         yield return Transposed("ocr convT 2x2 s2 24->24 160->320", new(1, 24, 160, 160, 24, 2, 2, 320, 320, 2, 2));
+        yield return Transposed("ocr convT 2x2 s2 24->1 320->640 (head)", new(1, 24, 320, 320, 1, 2, 2, 640, 640, 2, 2));
     }
 
     private static float[] Random(long n, int seed)
@@ -86,11 +87,14 @@ internal static class Shapes
         var b = Random(s.M, 3);
         var y = new float[(long)s.M * s.OutH * s.OutW];
         var tactics = all ? ConvTranspose2dKernel.Enumerate(s) : [GemmTactic.Default(isa, s.ColumnRows, s.H * s.W, s.CPerGroup)];
-        return tactics.Select(t =>
+        var runs = tactics.Select(t =>
         {
             var kernel = new ConvTranspose2dKernel(s, w, t);
             var ws = new float[kernel.WorkspaceElements(threads)];
             return (t.Name, (Action<WorkerPool>)(pool => kernel.Run(x, y, b, default, Relu, false, ws, pool)));
         });
+        if (!ConvTranspose2x2Kernel.Supports(s)) return runs;
+        var direct = new ConvTranspose2x2Kernel(s, w);
+        return runs.Append((ConvTranspose2x2Kernel.TacticName, pool => direct.Run(x, y, b, default, Relu, false, pool)));
     });
 }

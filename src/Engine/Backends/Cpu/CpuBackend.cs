@@ -42,9 +42,12 @@ public sealed class CpuBackend : IBackend
     public IReadOnlyList<Tactic> Tactics(LayerSpec layer)
     {
         if (ConvShapes(layer) is var (conv, transposed) && (conv is not null || transposed is not null))
-            return conv is not null
-                ? CpuConvTactic.Enumerate(conv).Select(ToTactic).ToList()
-                : ConvTranspose2dKernel.Enumerate(transposed!).Select(ToTactic).ToList();
+        {
+            if (conv is not null) return CpuConvTactic.Enumerate(conv).Select(ToTactic).ToList();
+            var columns = ConvTranspose2dKernel.Enumerate(transposed!).Select(ToTactic);
+            // A 2x2 stride-2 upsampling needs no column buffer: the direct kernel goes first.
+            return ConvTranspose2x2Kernel.Supports(transposed!) ? columns.Prepend(Tactic.Default(ConvTranspose2x2Kernel.TacticName)).ToList() : columns.ToList();
+        }
         if (GemmShape(layer) is { } gemm)
         {
             // The matrix-vector kernel first: it reads each weight once, where the GEMM pads its single column to a tile.
@@ -57,6 +60,7 @@ public sealed class CpuBackend : IBackend
     {
         var (conv, transposed) = ConvShapes(layer);
         if (conv is not null) return 4 * Conv2dKernel.WorkspaceElements(conv, FindConv(conv, tactic), MaxThreads);
+        if (transposed is not null && tactic.Name == ConvTranspose2x2Kernel.TacticName) return 0;
         if (transposed is not null) return 4 * ConvTranspose2dKernel.WorkspaceElements(transposed, FindGemm(ConvTranspose2dKernel.Enumerate(transposed), tactic), MaxThreads);
         if (GemvLayer.IsaOf(tactic) is not null) return 0;
         if (GemmShape(layer) is { } gemm) return 4 * GemmLayer.WorkspaceElements(FindGemm(GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true), tactic), gemm.K, MaxThreads);
@@ -120,6 +124,8 @@ public sealed class CpuBackend : IBackend
         if (IsView(node)) return new CopyLayer(layer);
         var (conv, transposed) = ConvShapes(layer);
         if (conv is not null) return new ConvLayer(layer, new Conv2dKernel(conv, layer.Input(1).Constant!.Floats, FindConv(conv, tactic)), null, MaxThreads);
+        if (transposed is not null && tactic.Name == ConvTranspose2x2Kernel.TacticName)
+            return new ConvLayer(layer, null, null, MaxThreads, new ConvTranspose2x2Kernel(transposed, layer.Input(1).Constant!.Floats));
         if (transposed is not null)
             return new ConvLayer(layer, null, new ConvTranspose2dKernel(transposed, layer.Input(1).Constant!.Floats,
                 FindGemm(ConvTranspose2dKernel.Enumerate(transposed), tactic)), MaxThreads);

@@ -12,6 +12,7 @@ internal sealed unsafe class ConvLayer : ICompiledLayer
 {
     private readonly Conv2dKernel? _conv;
     private readonly ConvTranspose2dKernel? _transposed;
+    private readonly ConvTranspose2x2Kernel? _upsample;
     private readonly long _input, _output, _residual, _workspace;
     private readonly float[]? _bias, _constantResidual;
     private readonly Activation _activation;
@@ -19,10 +20,11 @@ internal sealed unsafe class ConvLayer : ICompiledLayer
     private readonly float _postScale, _postShift;
     private readonly int _maxThreads;
 
-    public ConvLayer(LayerSpec spec, Conv2dKernel? conv, ConvTranspose2dKernel? transposed, int maxThreads)
+    public ConvLayer(LayerSpec spec, Conv2dKernel? conv, ConvTranspose2dKernel? transposed, int maxThreads, ConvTranspose2x2Kernel? upsample = null)
     {
         _conv = conv;
         _transposed = transposed;
+        _upsample = upsample;
         _maxThreads = maxThreads;
         _input = spec.Input(0).Offset;
         _output = spec.Output(0).Offset;
@@ -56,7 +58,8 @@ internal sealed unsafe class ConvLayer : ICompiledLayer
             float* x = (float*)(state.Arena + _input), y = (float*)(state.Arena + _output);
             float* workspace = _workspace >= 0 ? (float*)(state.Arena + _workspace) : null;
             if (_conv is not null) _conv.Run(x, y, epilogue, workspace, state.Pool);
-            else _transposed!.Run(x, y, epilogue, workspace, state.Pool);
+            else if (_transposed is not null) _transposed.Run(x, y, epilogue, workspace, state.Pool);
+            else _upsample!.Run(x, y, epilogue, state.Pool);
         }
     }
 }
