@@ -36,7 +36,7 @@ public sealed record CpuConvTactic(string Name, ConvAlgorithm Algorithm, KernelI
         var list = new List<CpuConvTactic> { Default(s) };
         if (s.IsDepthwise)
         {
-            foreach (var isa in KernelIsas.Accelerated)
+            foreach (var isa in KernelIsas.Timed)
             {
                 list.Add(ForDepthwise(ConvAlgorithm.DepthwiseDirect, isa));
                 list.Add(ForDepthwise(ConvAlgorithm.DepthwiseTaps, isa));

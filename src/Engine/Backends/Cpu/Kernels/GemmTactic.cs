@@ -45,7 +45,7 @@ public sealed record GemmTactic(string Name, KernelIsa Isa, int KC, int MC, int 
     public static IReadOnlyList<GemmTactic> Enumerate(int m, int n, int k, bool plainB = false)
     {
         var list = new List<GemmTactic>();
-        foreach (var isa in KernelIsas.Accelerated)
+        foreach (var isa in KernelIsas.Timed)
         {
             var (mr, nr) = MicroTile(isa);
             foreach (int kc in new[] { 128, 256, 512 })

@@ -50,4 +50,12 @@ public static class KernelIsas
     /// <summary>Families worth timing on this machine (accelerated ones plus the portable path).</summary>
     public static IReadOnlyList<KernelIsa> Accelerated { get; } =
         Enum.GetValues<KernelIsa>().Where(IsAccelerated).ToArray();
+
+    /// <summary>
+    /// Families the builder times: the accelerated ones, the portable path only where nothing
+    /// else is. On a shared machine one noisy measurement once let a portable depthwise layer
+    /// win the timing and run 20x slower than its AVX2 tactic.
+    /// </summary>
+    public static IReadOnlyList<KernelIsa> Timed { get; } =
+        Accelerated.Count > 1 ? Accelerated.Where(i => i != KernelIsa.Portable).ToArray() : Accelerated;
 }
