@@ -144,6 +144,11 @@ public sealed class CpuBackend : IBackend
         if (floats && node.Domain == "" && node.OpType == "Resize" && ResizeNearestLayer.CanCompile(layer)) return new ResizeNearestLayer(layer);
         if (node.Domain == "" && node.OpType == "Split") return new SplitLayer(layer);
         if (node.Domain == "" && node.OpType == "Transpose" && TransposeLayer.CanCompile(layer)) return new TransposeLayer(layer);
+        if (floats && node.Domain == "" && node.OpType == "Softmax" && SoftmaxLayer.TryCreate(layer) is { } softmax) return softmax;
+        if (floats && node.Domain == "" && node.OpType == "LayerNormalization" && LayerNormLayer.TryCreate(layer) is { } norm) return norm;
+        // Reductions read their axes from an int64 constant, so only data and result must be float.
+        if (layer.Input(0).Type == DataType.Float32 && layer.Output(0).Type == DataType.Float32 && node.Domain == ""
+            && node.OpType is "ReduceMean" or "ReduceSum" or "ReduceMax" && ReduceLayer.TryCreate(layer) is { } reduce) return reduce;
         return new FallbackLayer(layer);
     }
 }
