@@ -100,9 +100,9 @@ public sealed unsafe class DepthwiseConv2dKernel
             float* y = a->Y + image * plane;
             float bias = a->Epilogue.Bias == null ? 0f : a->Epilogue.Bias[c];
             float* residual = a->Epilogue.Residual == null ? null : a->Epilogue.Residual + image * plane;
-            // The epilogue follows each block of rows that fits in L1 (a small plane is one block).
+            // The epilogue follows each block of rows (4 KiB of output, so it is still in L1 beside the input rows; a small plane is one block).
             // A row's last vector may spill into the next row, or the next plane when this task computes it next.
-            int rows = Math.Max(1, 4096 / g.OutW);
+            int rows = Math.Max(1, 1024 / g.OutW);
             for (int oh = 0; oh < g.OutH; oh += rows)
             {
                 int end = Math.Min(g.OutH, oh + rows);

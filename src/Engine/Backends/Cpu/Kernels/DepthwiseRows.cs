@@ -25,23 +25,22 @@ internal static unsafe class DepthwiseRows
     }
 
     /// <summary>
-    /// Stores the first <paramref name="left"/> lanes, or the whole vector when at least one is
-    /// left or <paramref name="spill"/> says the floats after them are the next output row of
-    /// this plane (its own stores overwrite them later; masked stores are slow on some cores).
+    /// Where a row's vector at <paramref name="y"/> goes: in place when a whole vector is left
+    /// or <paramref name="spill"/> says the floats after the row are the next output row of
+    /// this plane (its own stores overwrite them later), else into <paramref name="tail"/>,
+    /// which <see cref="FinishRow"/> copies out after the loop. The loop itself calls nothing:
+    /// a call there made the JIT reload every tap pointer and weight vector per iteration.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector<float> v, float* y, int left, bool spill)
-    {
-        if (left >= Vector<float>.Count || spill) Vector.Store(v, y);
-        else StorePartial(v, y, left);
-    }
+    private static float* Destination(float* y, int left, bool spill, float* tail) =>
+        left >= Vector<float>.Count || spill ? y : tail;
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StorePartial(Vector<float> v, float* y, int left)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow(float* row, int outW, bool spill, float* tail)
     {
-        float* t = stackalloc float[Vector<float>.Count];
-        Vector.Store(v, t);
-        for (int i = 0; i < left; i++) y[i] = t[i];
+        int rest = outW % Vector<float>.Count;
+        if (spill || rest == 0) return;
+        for (int i = 0; i < rest; i++) row[outW - rest + i] = tail[i];
     }
 
     /// <summary>
@@ -65,35 +64,40 @@ internal static unsafe class DepthwiseRows
 
     public static void Window3x3(in DepthwiseGeometry g, float* buf, nint* taps, float* w, int oh0, int oh1, float* y, bool spillLast)
     {
+        float* tail = stackalloc float[Vector<float>.Count];
         Vector<float> w00 = new(w[0]), w01 = new(w[1]), w02 = new(w[2]);
         Vector<float> w10 = new(w[3]), w11 = new(w[4]), w12 = new(w[5]);
         Vector<float> w20 = new(w[6]), w21 = new(w[7]), w22 = new(w[8]);
-        nint t00 = taps[0], t01 = taps[1], t02 = taps[2], t10 = taps[3], t11 = taps[4], t12 = taps[5], t20 = taps[6], t21 = taps[7], t22 = taps[8];
         int vw = Vector<float>.Count, outW = g.OutW;
         for (int oh = oh0; oh < oh1; oh++)
         {
+            // Per-row tap pointers indexed by the column: base + index addressing, nothing else live in the loop.
             float* b = buf + oh * g.RowStep;
+            float* p00 = b + taps[0], p01 = b + taps[1], p02 = b + taps[2];
+            float* p10 = b + taps[3], p11 = b + taps[4], p12 = b + taps[5];
+            float* p20 = b + taps[6], p21 = b + taps[7], p22 = b + taps[8];
             float* row = y + oh * outW;
             bool spill = spillLast || oh < g.OutH - 1;
             for (int ow = 0; ow < outW; ow += vw)
             {
-                float* p = b + ow;
-                var a0 = w00 * Vector.Load(p + t00);
-                var a1 = w10 * Vector.Load(p + t10);
-                var a2 = w20 * Vector.Load(p + t20);
-                a0 = Vector.FusedMultiplyAdd(w01, Vector.Load(p + t01), a0);
-                a1 = Vector.FusedMultiplyAdd(w11, Vector.Load(p + t11), a1);
-                a2 = Vector.FusedMultiplyAdd(w21, Vector.Load(p + t21), a2);
-                a0 = Vector.FusedMultiplyAdd(w02, Vector.Load(p + t02), a0);
-                a1 = Vector.FusedMultiplyAdd(w12, Vector.Load(p + t12), a1);
-                a2 = Vector.FusedMultiplyAdd(w22, Vector.Load(p + t22), a2);
-                Store(a0 + a1 + a2, row + ow, outW - ow, spill);
+                var a0 = w00 * Vector.Load(p00 + ow);
+                var a1 = w10 * Vector.Load(p10 + ow);
+                var a2 = w20 * Vector.Load(p20 + ow);
+                a0 = Vector.FusedMultiplyAdd(w01, Vector.Load(p01 + ow), a0);
+                a1 = Vector.FusedMultiplyAdd(w11, Vector.Load(p11 + ow), a1);
+                a2 = Vector.FusedMultiplyAdd(w21, Vector.Load(p21 + ow), a2);
+                a0 = Vector.FusedMultiplyAdd(w02, Vector.Load(p02 + ow), a0);
+                a1 = Vector.FusedMultiplyAdd(w12, Vector.Load(p12 + ow), a1);
+                a2 = Vector.FusedMultiplyAdd(w22, Vector.Load(p22 + ow), a2);
+                Vector.Store(a0 + a1 + a2, Destination(row + ow, outW - ow, spill, tail));
             }
+            FinishRow(row, outW, spill, tail);
         }
     }
 
     public static void Window5x5(in DepthwiseGeometry g, float* buf, nint* taps, float* w, int oh0, int oh1, float* y, bool spillLast)
     {
+        float* tail = stackalloc float[Vector<float>.Count];
         nint o0 = taps[0], o1 = taps[1], o2 = taps[2], o3 = taps[3], o4 = taps[4];
         nint rowStep = taps[5] - o0;
         int vw = Vector<float>.Count, outW = g.OutW;
@@ -114,14 +118,16 @@ internal static unsafe class DepthwiseRows
                     odd = Vector.FusedMultiplyAdd(new Vector<float>(wk[3]), Vector.Load(r + o3), odd);
                     even = Vector.FusedMultiplyAdd(new Vector<float>(wk[4]), Vector.Load(r + o4), even);
                 }
-                Store(even + odd, row + ow, outW - ow, spill);
+                Vector.Store(even + odd, Destination(row + ow, outW - ow, spill, tail));
             }
+            FinishRow(row, outW, spill, tail);
         }
     }
 
     /// <summary>Any window: one pass over the taps per vector of outputs.</summary>
     public static void Taps(in DepthwiseGeometry g, float* buf, nint* taps, float* w, int oh0, int oh1, float* y, bool spillLast)
     {
+        float* tail = stackalloc float[Vector<float>.Count];
         int count = g.KH * g.KW, vw = Vector<float>.Count, outW = g.OutW;
         for (int oh = oh0; oh < oh1; oh++)
         {
@@ -132,8 +138,9 @@ internal static unsafe class DepthwiseRows
             {
                 var acc = Vector<float>.Zero;
                 for (int t = 0; t < count; t++) acc = Vector.FusedMultiplyAdd(new Vector<float>(w[t]), Vector.Load(b + taps[t] + ow), acc);
-                Store(acc, row + ow, outW - ow, spill);
+                Vector.Store(acc, Destination(row + ow, outW - ow, spill, tail));
             }
+            FinishRow(row, outW, spill, tail);
         }
     }
 
