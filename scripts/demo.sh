@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: fetch the real PaddleOCR models, show what the text
-# detector contains, and run it once on a generated input with the reference executor.
+# detector contains, run it once with the reference executor, then build a tuned engine for
+# this machine, check it against the reference and measure it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -24,4 +25,16 @@ echo "== edgeagent engine run (PP-OCRv4 text detector, 1x3x640x640 generated inp
 "$edgeagent" engine run --model "$model" --shape x:1x3x640x640 --seed 2026 --output-dir "$out"
 
 echo
-echo "The probability map is in $out; 'edgeagent engine --help' lists the other commands."
+echo "== edgeagent engine build (tuned for this CPU; timing cache kept for the next run)"
+"$edgeagent" engine build --model "$model" --shapes x:1x3x640x640 --out "$out/det.engine" --timing-cache "$out/timing-cache.txt"
+
+echo
+echo "== edgeagent engine compare (engine vs the reference executor)"
+"$edgeagent" engine compare --engine "$out/det.engine" --model "$model" --seed 2026 | tail -1
+
+echo
+echo "== edgeagent engine bench"
+"$edgeagent" engine bench --engine "$out/det.engine" --iterations 20 --warmup 3 | tail -3
+
+echo
+echo "The probability map and the engine are in $out; 'edgeagent --help' lists the other commands."
