@@ -44,15 +44,19 @@ internal static class ConvKernels
         return (k, s, d, p);
     }
 
-    public static Tensor[] Conv(Node node, Tensor?[] inputs)
+    /// <summary>Input, weights, optional bias, group and spatial rank, checked for a 1- to 3-D window.</summary>
+    private static (Tensor X, Tensor W, Tensor? Bias, int Group, int Spatial) Operands(Node node, Tensor?[] inputs, string what)
     {
         var x = node.Required(inputs, 0);
         var w = node.Required(inputs, 1);
-        var bias = KernelArgs.Optional(inputs, 2);
         if (x.Rank < 3 || x.Rank > 5 || w.Rank != x.Rank)
-            throw node.Fail($"input {x.ShapeText()} and weights {w.ShapeText()} do not fit a convolution");
-        int group = (int)node.GetInt("group", 1);
-        int spatial = x.Rank - 2;
+            throw node.Fail($"input {x.ShapeText()} and weights {w.ShapeText()} do not fit {what}");
+        return (x, w, KernelArgs.Optional(inputs, 2), (int)node.GetInt("group", 1), x.Rank - 2);
+    }
+
+    public static Tensor[] Conv(Node node, Tensor?[] inputs)
+    {
+        var (x, w, bias, group, spatial) = Operands(node, inputs, "a convolution");
         var window = WindowAttributes.Parse(node, spatial, w.Shape[2..]);
         if (x.Shape[1] != w.Shape[1] * group)
             throw node.Fail($"input has {x.Shape[1]} channels but weights {w.ShapeText()} with group {group} expect {w.Shape[1] * group}");
@@ -120,13 +124,7 @@ internal static class ConvKernels
 
     public static Tensor[] ConvTranspose(Node node, Tensor?[] inputs)
     {
-        var x = node.Required(inputs, 0);
-        var w = node.Required(inputs, 1);
-        var bias = KernelArgs.Optional(inputs, 2);
-        if (x.Rank < 3 || x.Rank > 5 || w.Rank != x.Rank)
-            throw node.Fail($"input {x.ShapeText()} and weights {w.ShapeText()} do not fit a transposed convolution");
-        int group = (int)node.GetInt("group", 1);
-        int spatial = x.Rank - 2;
+        var (x, w, bias, group, spatial) = Operands(node, inputs, "a transposed convolution");
         if (x.Shape[1] != w.Shape[0]) throw node.Fail($"input has {x.Shape[1]} channels but weights {w.ShapeText()} expect {w.Shape[0]}");
         var window = WindowAttributes.Parse(node, spatial, w.Shape[2..]);
         var outputPadding = node.GetInts("output_padding") ?? new long[spatial];
