@@ -26,6 +26,8 @@ public static class CommandLine
         root.Subcommands.Add(EngineCommands.Build(output));
         root.Subcommands.Add(CameraCommands.Build(output));
         root.Subcommands.Add(DevicesCommand.Build(output));
+        root.Subcommands.Add(ServiceCommand.Build());
+        root.Subcommands.Add(FleetCommands.Build(output));
         return root;
     }
 
@@ -65,7 +67,7 @@ public static class CommandLine
 
     /// <summary>Errors the user can fix: bad files, shapes, URIs, a camera that sends nothing.</summary>
     private static bool IsUserError(Exception e) =>
-        e is EngineUserException or CliUsageException or Camera.CameraConfigException or Camera.Sources.FrameSourceException;
+        e is EngineUserException or CliUsageException or Fleet.FleetException or Camera.CameraConfigException or Camera.Sources.FrameSourceException;
 }
 
 /// <summary>A command-line value that parses but makes no sense (bad --shape text, unreadable file).</summary>
