@@ -67,7 +67,8 @@ public static class CommandLine
 
     /// <summary>Errors the user can fix: bad files, shapes, URIs, a camera that sends nothing.</summary>
     private static bool IsUserError(Exception e) =>
-        e is EngineUserException or CliUsageException or Fleet.FleetException or Camera.CameraConfigException or Camera.Sources.FrameSourceException;
+        e is EngineUserException or CliUsageException or Fleet.FleetException or Camera.CameraConfigException or Camera.Sources.FrameSourceException
+            or Hosting.AgentConfigException;
 }
 
 /// <summary>A command-line value that parses but makes no sense (bad --shape text, unreadable file).</summary>

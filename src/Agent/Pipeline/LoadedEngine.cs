@@ -28,6 +28,9 @@ public sealed class LoadedEngine : IDisposable
     }
 
     public string Version { get; }
+    public string ModelId { get; init; } = "";
+    /// <summary>Content hash of the engine file (hex prefix), naming this build in results and telemetry.</summary>
+    public string EngineId { get; init; } = "";
     public InferenceEngine Engine { get; }
     public InferenceContext Context { get; }
     public Preprocessor Preprocessor { get; }

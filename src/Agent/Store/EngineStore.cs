@@ -130,6 +130,20 @@ public sealed partial class EngineStore
         SetPointer(modelId, "active", version);
     }
 
+    /// <summary>
+    /// Replaces a version's engine after a local rebuild (new hardware, new driver): the engine
+    /// file first, then the manifest, each crash-safely. A crash between the two leaves the old
+    /// fingerprint in the manifest, and the next start simply rebuilds again.
+    /// </summary>
+    public StoredVersion ReplaceEngine(string modelId, string version, byte[] engine, Func<VersionManifest, VersionManifest> update)
+    {
+        var stored = Find(modelId, version) ?? throw new StoreException($"model '{modelId}' has no version '{version}' to rebuild");
+        DurableFile.WriteAllBytes(stored.FilePath(EngineFile), engine);
+        var manifest = update(stored.Manifest);
+        DurableFile.WriteAllText(stored.FilePath(ManifestFile), manifest.ToJson());
+        return new StoredVersion(stored.Directory, manifest);
+    }
+
     /// <summary>Makes the previous version active again; the rolled-back version stays stored but becomes neither.</summary>
     public StoredVersion RollBack(string modelId)
     {
