@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and the demo need, idempotently and quietly:
 #   Debian packages: mosquitto + libmosquitto1 (MQTT), ffmpeg (camera sources, test clips),
-#   socat (serial tests), openssl (test certificates), graphviz (graph dumps), nodejs + npm.
+#   socat (serial tests), openssl (test certificates), graphviz (graph dumps), nodejs + npm,
+#   systemd (systemd-analyze checks the service unit).
 #   npm: onnxruntime-node (test oracle and benchmark peer only) into .cache/ort.
 # Run as root on Debian/Ubuntu. Safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -11,6 +12,7 @@ cd "$root"
 apt_packages=(mosquitto libmosquitto1 ffmpeg socat openssl graphviz ca-certificates)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
+command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)
 
 missing=()
 for p in "${apt_packages[@]}"; do
