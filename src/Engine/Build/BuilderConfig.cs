@@ -6,8 +6,10 @@ namespace EdgeAgent.Engine.Build;
 public sealed record BuilderConfig
 {
     public required IBackend Backend { get; init; }
-    /// <summary>fp32 today; fp16, int8 and best arrive with the quantization work.</summary>
+    /// <summary>fp32; int8 (every layer with an INT8 kernel); best (INT8 where the sensitivity pass allows, FP32 elsewhere).</summary>
     public string Precision { get; init; } = "fp32";
+    /// <summary>Calibration data, method, cache and sensitivity rule for int8 and best.</summary>
+    public Quantization.CalibrationOptions? Calibration { get; init; }
     /// <summary>Run the graph optimizer first (on by default; off compares the plain graph).</summary>
     public bool Optimize { get; init; } = true;
     /// <summary>Time each layer's tactics and keep the fastest (off: the backend's default tactic).</summary>
@@ -26,7 +28,11 @@ public sealed record BuilderConfig
 }
 
 /// <summary>A finished build: the portable plan, the engine compiled at the opt shapes, and what happened.</summary>
-public sealed record BuildResult(EnginePlan Plan, InferenceEngine Engine, Passes.OptimizationReport? Report, BuildStats Stats);
+public sealed record BuildResult(EnginePlan Plan, InferenceEngine Engine, Passes.OptimizationReport? Report, BuildStats Stats)
+{
+    /// <summary>What quantization did (int8 and best builds).</summary>
+    public Quantization.QuantizationReport? Quantization { get; init; }
+}
 
 /// <summary>Counts and times of a build, for summaries and benchmarks.</summary>
 public sealed record BuildStats(TimeSpan Elapsed, int LayersTimed, int LayersFromCache, int TimingCacheEntries);

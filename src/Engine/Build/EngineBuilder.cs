@@ -53,14 +53,18 @@ public static class EngineBuilder
         IReadOnlyDictionary<string, TensorShape>? inputShapes = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
-        if (config.Precision != "fp32")
-            throw new EngineUserException($"precision '{config.Precision}' is not available on the {config.Backend.Name} backend yet; use fp32");
+        bool int8 = config.Precision is "int8" or "best";
+        if (config.Precision != "fp32" && !int8)
+            throw new EngineUserException($"precision '{config.Precision}' is not available on the {config.Backend.Name} backend yet; use fp32, int8 or best");
+        if (int8 && !config.Optimize) throw new EngineUserException("INT8 builds quantize the optimized graph's fused layers; they cannot run with the optimizer off");
         foreach (var profile in config.Profiles) profile.Validate();
         if (config.Profiles.Count > 0 && inputShapes is { Count: > 0 })
             throw new EngineUserException("give either fixed input shapes or optimization profiles, not both");
         var progress = config.Progress;
         var evaluator = new ReferenceConstantEvaluator();
 
+        // A QDQ model's Q/DQ pairs are read (and removed) before anything fuses across them.
+        var qdqScales = int8 ? Quantization.QdqScales.Extract(model) : null;
         progress?.Report(new BuildProgress("shapes", 0, 1));
         ShapeInference.Run(model, config.Profiles.Count > 0 ? null : inputShapes, evaluator);
         OptimizationReport? report = null;
@@ -70,6 +74,13 @@ public static class EngineBuilder
             report = new GraphOptimizer(evaluator).Optimize(model, cancellationToken);
         }
         EnsureUniqueNodeNames(model.Graph);
+        Quantization.QuantizationReport? quantization = null;
+        if (int8)
+        {
+            progress?.Report(new BuildProgress("quantize", 0, 1));
+            quantization = Quantization.Int8Quantizer.Apply(model, identity.Sha256, config.Calibration ?? new Quantization.CalibrationOptions(), qdqScales!,
+                config.Precision == "best", evaluator, progress is null ? null : new Progress(progress), cancellationToken);
+        }
         byte[] graph = OnnxExporter.ToBytes(model);
 
         // Tactics are chosen on the engine compiled at the opt shapes (or the static shapes).
@@ -89,9 +100,13 @@ public static class EngineBuilder
         var plan = new EnginePlan(graph, tactics, config.Backend.Fingerprint, config.Profiles, identity, config.Precision, Version)
         {
             BuildPlan = engine.Plan,
+            CalibrationTable = quantization?.CalibrationTable ?? "",
         };
         progress?.Report(new BuildProgress("done", 1, 1));
-        return new BuildResult(plan, engine, report, new BuildStats(clock.Elapsed, tuner?.TimedLayers ?? 0, tuner?.CachedLayers ?? 0, cache.Count));
+        return new BuildResult(plan, engine, report, new BuildStats(clock.Elapsed, tuner?.TimedLayers ?? 0, tuner?.CachedLayers ?? 0, cache.Count))
+        {
+            Quantization = quantization,
+        };
     }
 
     /// <summary>A fresh copy of the exported graph with shapes inferred for <paramref name="shapes"/> and concat slices planned.</summary>
@@ -113,6 +128,12 @@ public static class EngineBuilder
             for (int k = 1; !used.Add(name); k++) name = $"{node.Name}_{k}";
             node.Name = name;
         }
+    }
+
+    /// <summary>Quantization steps reported as build progress details.</summary>
+    private sealed class Progress(IProgress<BuildProgress> inner) : IProgress<string>
+    {
+        public void Report(string value) => inner.Report(new BuildProgress("quantize", 0, 1, value));
     }
 
     /// <summary>Offers only tactics whose workspace fits the limit (the smallest one when none does).</summary>

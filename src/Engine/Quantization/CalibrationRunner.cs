@@ -8,16 +8,20 @@ namespace EdgeAgent.Engine.Quantization;
 /// Runs calibration data through the (optimized) graph on the reference executor and derives a
 /// symmetric INT8 scale (threshold / 127) for every float activation and graph input. MinMax
 /// needs one pass; Entropy and Percentile take a second pass that fills a 2048-bin histogram of
-/// each tensor over [0, its maximum].
+/// each tensor over [0, its maximum]. <see cref="Observer"/> can run the graph on a faster
+/// executor (the builder uses an FP32 CPU engine); the reference is the default.
 /// </summary>
 public sealed class CalibrationRunner(Model model, CalibrationMethod method, float percentile = Calibrators.DefaultPercentile)
 {
     public IProgress<(int Done, int Total)>? Progress { get; init; }
 
+    /// <summary>Runs the float graph on one input set and reports every float tensor it computes; null: the reference executor.</summary>
+    public ActivationObserver? Observer { get; init; }
+
     public Dictionary<string, float> Run(IReadOnlyList<IReadOnlyDictionary<string, Tensor>> batches, CancellationToken cancellationToken = default)
     {
         if (batches.Count == 0) throw new EngineUserException("calibration needs at least one input");
-        var executor = new ReferenceExecutor(model);
+        var executor = Observer is null ? new ReferenceExecutor(model) : null;
         var maxAbs = new Dictionary<string, float>(StringComparer.Ordinal);
         int total = method == CalibrationMethod.MinMax ? batches.Count : 2 * batches.Count, done = 0;
 
@@ -42,11 +46,16 @@ public sealed class CalibrationRunner(Model model, CalibrationMethod method, flo
     /// <summary>A tensor that never left zero still gets a usable (tiny) scale.</summary>
     private static float Scale(float threshold) => Math.Max(threshold, 1e-8f) / 127f;
 
-    private static void Observe(IReadOnlyDictionary<string, Tensor> inputs, ReferenceExecutor executor, Action<string, float[]> observe, CancellationToken cancellationToken)
+    private void Observe(IReadOnlyDictionary<string, Tensor> inputs, ReferenceExecutor? executor, Action<string, float[]> observe, CancellationToken cancellationToken)
     {
         foreach (var (name, tensor) in inputs)
             if (tensor.Data is float[] f) observe(name, f);
-        executor.Run(inputs, (node, outputs) =>
+        if (Observer is not null)
+        {
+            Observer(inputs, observe, cancellationToken);
+            return;
+        }
+        executor!.Run(inputs, (node, outputs) =>
         {
             for (int i = 0; i < outputs.Count; i++)
                 if (outputs[i].Data is float[] f) observe(node.Outputs[i].Name, f);
@@ -60,3 +69,6 @@ public sealed class CalibrationRunner(Model model, CalibrationMethod method, flo
         return max;
     }
 }
+
+/// <summary>Runs a float graph on <paramref name="inputs"/> and calls <paramref name="observe"/> with every float tensor a node computes.</summary>
+public delegate void ActivationObserver(IReadOnlyDictionary<string, Tensor> inputs, Action<string, float[]> observe, CancellationToken cancellationToken);

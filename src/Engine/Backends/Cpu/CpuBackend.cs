@@ -41,6 +41,7 @@ public sealed class CpuBackend : IBackend
 
     public IReadOnlyList<Tactic> Tactics(LayerSpec layer)
     {
+        if (Int8Layers.Tactics(layer) is { } int8) return int8;
         if (ConvShapes(layer) is var (conv, transposed) && (conv is not null || transposed is not null))
         {
             if (conv is not null) return CpuConvTactic.Enumerate(conv).Select(ToTactic).ToList();
@@ -58,6 +59,7 @@ public sealed class CpuBackend : IBackend
 
     public long WorkspaceBytes(LayerSpec layer, Tactic tactic)
     {
+        if (Int8Layers.WorkspaceBytes(layer, MaxThreads) is { } int8) return int8;
         var (conv, transposed) = ConvShapes(layer);
         if (conv is not null) return 4 * Conv2dKernel.WorkspaceElements(conv, FindConv(conv, tactic), MaxThreads);
         if (transposed is not null && tactic.Name == ConvTranspose2x2Kernel.TacticName) return 0;
@@ -122,6 +124,7 @@ public sealed class CpuBackend : IBackend
         var node = layer.Node;
         bool floats = layer.Outputs.All(o => o.Type == DataType.Float32) && layer.Inputs.All(i => i is null || i.Type == DataType.Float32);
         if (IsView(node)) return new CopyLayer(layer);
+        if (Int8Layers.Compile(layer, tactic, MaxThreads) is { } int8) return int8;
         var (conv, transposed) = ConvShapes(layer);
         if (conv is not null) return new ConvLayer(layer, new Conv2dKernel(conv, layer.Input(1).Constant!.Floats, FindConv(conv, tactic)), null, MaxThreads);
         if (transposed is not null && tactic.Name == ConvTranspose2x2Kernel.TacticName)

@@ -73,6 +73,7 @@ public static class ReferenceKernels
         [Graph.Ops.FusedOps.FusedMatMul] = FusedKernels.FusedMatMul,
         [Graph.Ops.FusedOps.Silu] = FusedKernels.Silu,
         [Graph.Ops.FusedOps.Gelu] = FusedKernels.Gelu,
+        [Graph.Ops.QuantizedOps.QConv] = QuantizedKernels.QConv,
     };
 
     public static IReadOnlyCollection<string> OpTypes => Table.Keys;

@@ -24,7 +24,7 @@ public static class FusedOps
     public const string Silu = "Silu";
     public const string Gelu = "Gelu";
 
-    public static readonly IReadOnlySet<string> Names = new HashSet<string> { FusedConv, FusedGemm, FusedMatMul, Silu, Gelu };
+    public static readonly IReadOnlySet<string> Names = new HashSet<string> { FusedConv, FusedGemm, FusedMatMul, Silu, Gelu, QuantizedOps.QConv };
 
     internal static void FusedConvShape(ShapeContext ctx)
     {

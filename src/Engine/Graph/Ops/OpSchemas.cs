@@ -75,6 +75,7 @@ public static class OpSchemas
         Add(FusedOps.FusedGemmShape, FusedOps.FusedGemm);
         Add(FusedOps.FusedMatMulShape, FusedOps.FusedMatMul);
         Add(ElementwiseShapes.SameAsInput, FusedOps.Silu, FusedOps.Gelu);
+        Add(QuantizedOps.QConvShape, QuantizedOps.QConv);
         return table;
     }
 }

@@ -1,0 +1,176 @@
+using EdgeAgent.Engine.Runtime;
+
+namespace EdgeAgent.Engine.Backends.Cpu.Kernels;
+
+/// <summary>
+/// An INT8 NCHW convolution (any window, stride, padding, dilation; groups run one after the
+/// other) as GEMM: weights packed once per group, the input unrolled into unsigned 16-column
+/// tiles per block of output pixels, a 4 × 16 micro-kernel of the chosen <see cref="Int8Isa"/>,
+/// and the requantizing epilogue while the block's sums are in cache. Work items are blocks of
+/// columns × chunks of rows, each packing its own B block into its thread's workspace slot.
+/// </summary>
+public sealed unsafe class Int8ConvKernel
+{
+    /// <summary>Output pixels per work item: a B block of K × 64 bytes stays in L2 for every row panel.</summary>
+    public const int BlockColumns = 64;
+
+    private readonly Int8PackedWeights[] _groups;
+
+    /// <param name="weights">[M, C / group, KH, KW] int8.</param>
+    /// <param name="weightScales">One per output channel.</param>
+    public Int8ConvKernel(Conv2dShape shape, ReadOnlySpan<sbyte> weights, ReadOnlySpan<float> weightScales, float inputScale, Int8Isa isa)
+    {
+        shape.Validate();
+        if (!Int8Isas.IsAccelerated(isa)) throw new PlatformNotSupportedException($"INT8 kernels for {isa} need instructions this CPU lacks");
+        long expected = (long)shape.M * shape.KPerGroup;
+        if (weights.Length != expected) throw new ArgumentException($"convolution {shape} needs {expected} weights, got {weights.Length}");
+        Shape = shape;
+        Isa = isa;
+        int mg = shape.MPerGroup, kg = shape.KPerGroup;
+        _groups = new Int8PackedWeights[shape.Group];
+        for (int g = 0; g < shape.Group; g++)
+            _groups[g] = new Int8PackedWeights(weights.Slice(g * mg * kg, mg * kg), weightScales.Slice(g * mg, mg), mg, kg, inputScale, isa);
+    }
+
+    public Conv2dShape Shape { get; }
+    public Int8Isa Isa { get; }
+
+    /// <summary>Bytes of workspace per thread: the packed B block, four staging rows, the int32 tile rows and two float rows.</summary>
+    public static long SlotBytes(Conv2dShape s)
+    {
+        int paddedK = (s.KPerGroup + 3) / 4 * 4;
+        long bytes = (long)paddedK * BlockColumns + Int8Panels.StagingBytes(BlockColumns)
+            + 4L * Int8PackedWeights.MR * BlockColumns + 2 * 4L * BlockColumns;
+        return (bytes + 63) / 64 * 64;
+    }
+
+    public static long WorkspaceBytes(Conv2dShape s, int threads) => Math.Max(1, threads) * SlotBytes(s) + 64;
+
+    private struct Args
+    {
+        public Int8ConvGeometry Shape;
+        public sbyte* X;
+        public sbyte* Weights;
+        public float* RowScale;
+        public int* Correction;
+        public int K, PaddedK, RowsInGroup, PaddedRows;
+        public Int8Epilogue Epilogue;
+        public byte* Workspace;
+        public long SlotBytes;
+        public int ColumnBlocks, RowChunks, PanelsPerChunk, Tasks, Next;
+        public int Image, Group;
+        public delegate*<byte*, sbyte*, int, int*, int, void> Micro;
+    }
+
+    /// <summary>
+    /// The span form, for tests and tools: an empty bias or residual means none; an int8 residual
+    /// needs <paramref name="residualScale"/>; the output is int8 when <paramref name="yInt8"/> is
+    /// not empty (requantized with <paramref name="outputScale"/>), else float. Allocates the workspace.
+    /// </summary>
+    public void Run(ReadOnlySpan<sbyte> x, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, ReadOnlySpan<sbyte> residualInt8, float residualScale,
+        Graph.Ops.Activation activation, bool activationFirst, float postScale, float postShift, Span<float> y, Span<sbyte> yInt8, float outputScale,
+        KernelIsa floatIsa, WorkerPool? pool)
+    {
+        var s = Shape;
+        long inLength = (long)s.Batch * s.C * s.H * s.W, outLength = (long)s.Batch * s.M * s.OutH * s.OutW;
+        if (x.Length < inLength || (yInt8.IsEmpty ? y.Length : yInt8.Length) < outLength) throw new ArgumentException($"convolution {s} needs {inLength} inputs and {outLength} outputs");
+        if ((!residual.IsEmpty && residual.Length < outLength) || (!residualInt8.IsEmpty && residualInt8.Length < outLength) || (!bias.IsEmpty && bias.Length < s.M))
+            throw new ArgumentException("bias or residual is too short");
+        var workspace = new byte[WorkspaceBytes(s, pool?.Threads ?? 1)];
+        fixed (sbyte* px = x, pq = yInt8, prq = residualInt8)
+        fixed (float* pb = bias, pr = residual, py = y)
+        fixed (byte* pw = workspace)
+        {
+            var epilogue = new Int8Epilogue
+            {
+                Bias = bias.IsEmpty ? null : pb, Activation = activation, ActivationFirst = activationFirst, PostScale = postScale, PostShift = postShift,
+                Residual = residual.IsEmpty ? null : pr, ResidualInt8 = residualInt8.IsEmpty ? null : prq, ResidualScale = residualScale,
+                OutputInt8 = yInt8.IsEmpty ? null : pq, Output = yInt8.IsEmpty ? py : null, InverseOutputScale = 1f / outputScale, FloatIsa = floatIsa,
+            };
+            Run(px, epilogue, pw, pool);
+        }
+    }
+
+    /// <summary>Runs the convolution; x is [N, C, H, W] int8, the output goes where the epilogue says. Allocates nothing.</summary>
+    public void Run(sbyte* x, in Int8Epilogue epilogue, byte* workspace, WorkerPool? pool)
+    {
+        var s = Shape;
+        int threads = pool?.Threads ?? 1;
+        int plane = s.OutH * s.OutW;
+        int columnBlocks = (plane + BlockColumns - 1) / BlockColumns;
+        int panels = _groups[0].PaddedM / Int8PackedWeights.MR;
+        // Few pixels (late layers): split rows too, so every thread has work.
+        int rowChunks = Math.Min(panels, Math.Max(1, (2 * threads + columnBlocks - 1) / columnBlocks));
+        int perChunk = (panels + rowChunks - 1) / rowChunks;
+        rowChunks = (panels + perChunk - 1) / perChunk;
+        var args = new Args
+        {
+            Shape = new Int8ConvGeometry(s), Epilogue = epilogue,
+            Workspace = (byte*)(((nint)workspace + 63) & ~(nint)63), SlotBytes = SlotBytes(s),
+            ColumnBlocks = columnBlocks, RowChunks = rowChunks, PanelsPerChunk = perChunk, Tasks = columnBlocks * rowChunks,
+            Micro = Isa switch
+            {
+                Int8Isa.Avx2 => &Avx2Int8MicroKernel.Run,
+                Int8Isa.AvxVnni => &AvxVnniInt8MicroKernel.Run,
+                Int8Isa.ArmDot => &ArmDotInt8MicroKernel.Run,
+                _ => &PortableInt8MicroKernel.Run,
+            },
+        };
+        int slots = Math.Min(threads, args.Tasks);
+        for (int n = 0; n < s.Batch; n++)
+        for (int g = 0; g < s.Group; g++)
+        {
+            var w = _groups[g];
+            args.X = x + ((long)n * s.C + (long)g * s.CPerGroup) * s.H * s.W;
+            args.Weights = w.Data;
+            args.RowScale = w.RowScalePointer;
+            args.Correction = w.CorrectionPointer;
+            args.K = w.K;
+            args.PaddedK = w.PaddedK;
+            args.RowsInGroup = w.M;
+            args.PaddedRows = w.PaddedM;
+            args.Image = n;
+            args.Group = g;
+            args.Next = 0;
+            if (pool is null || slots <= 1) Body((nint)(&args), 0);
+            else pool.Run(slots, &Body, (nint)(&args));
+        }
+    }
+
+    private static void Body(nint state, int slot)
+    {
+        var a = (Args*)state;
+        ref readonly var s = ref a->Shape;
+        byte* ws = a->Workspace + slot * a->SlotBytes;
+        int paddedK = a->PaddedK, groups = paddedK / 4;
+        byte* packed = ws;
+        sbyte* staging = (sbyte*)(packed + (long)paddedK * BlockColumns);
+        int* tile = (int*)(staging + Int8Panels.StagingBytes(BlockColumns));
+        float* scratch = (float*)(tile + Int8PackedWeights.MR * BlockColumns);
+        float* residualScratch = scratch + BlockColumns;
+        int plane = s.OutH * s.OutW;
+        int task;
+        while ((task = Interlocked.Increment(ref a->Next) - 1) < a->Tasks)
+        {
+            int block = task / a->RowChunks, chunk = task % a->RowChunks;
+            int n0 = block * BlockColumns, nc = Math.Min(BlockColumns, plane - n0);
+            int tiles = Int8Panels.RoundUp(nc) / Int8Panels.NR;
+            Int8Panels.Pack(a->X, s, a->K, paddedK, n0, nc, packed, staging);
+            int firstPanel = chunk * a->PanelsPerChunk;
+            int lastPanel = Math.Min(a->PaddedRows / Int8PackedWeights.MR, firstPanel + a->PanelsPerChunk);
+            for (int p = firstPanel; p < lastPanel; p++)
+            {
+                sbyte* panel = a->Weights + (long)p * Int8PackedWeights.MR * paddedK;
+                for (int t = 0; t < tiles; t++)
+                    a->Micro(packed + (long)t * paddedK * Int8Panels.NR, panel, groups, tile + t * Int8Panels.NR, BlockColumns);
+                int rows = Math.Min(Int8PackedWeights.MR, a->RowsInGroup - p * Int8PackedWeights.MR);
+                for (int r = 0; r < rows; r++)
+                {
+                    int mLocal = p * Int8PackedWeights.MR + r, m = a->Group * s.MPerGroup + mLocal;
+                    long index = ((long)a->Image * s.M + m) * plane + n0;
+                    a->Epilogue.Row(tile + r * BlockColumns, nc, a->Correction[mLocal], a->RowScale[mLocal], m, index, scratch, residualScratch);
+                }
+            }
+        }
+    }
+}
