@@ -107,7 +107,7 @@ public sealed class SystemdInstallTests : IDisposable
     [InlineData("missing-binary", "binary '/nonexistent/edgeagent' does not exist")]
     [InlineData("not-elf", "is not an ELF executable")]
     [InlineData("bad-json", "is not valid JSON")]
-    [InlineData("no-config", "pass --config FILE")]
+    [InlineData("missing-config", "config '/nonexistent/agent.json' does not exist")]
     [InlineData("unknown-option", "unknown option '--frobnicate'")]
     public async Task Install_errors_are_one_line_and_exit_2(string problem, string expected)
     {
@@ -120,7 +120,7 @@ public sealed class SystemdInstallTests : IDisposable
         {
             "missing-binary" => ["--binary", "/nonexistent/edgeagent", "--config", config],
             "not-elf" => ["--binary", script, "--config", config],
-            "no-config" => ["--binary", "/bin/true"],
+            "missing-config" => ["--binary", "/bin/true", "--config", "/nonexistent/agent.json"],
             "unknown-option" => ["--frobnicate"],
             _ => ["--binary", "/bin/true", "--config", config],
         };
