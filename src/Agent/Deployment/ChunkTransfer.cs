@@ -23,6 +23,8 @@ public sealed class ChunkTransfer(ChunkAssembler assembler) : IDisposable
         {
             if (_closed) return (ChunkResult.Duplicate, assembler.ChunkCount, null);
             var result = assembler.Accept(index, data, crc32c);
+            // Acknowledged means on disk: after a crash the device asks only for chunks it never confirmed.
+            if (result == ChunkResult.Accepted) assembler.Sync();
             Interlocked.Exchange(ref _lastChunkTicks, Environment.TickCount64);
             int decile = (int)(assembler.Progress * 10);
             int? report = null;
