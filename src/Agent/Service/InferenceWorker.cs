@@ -76,7 +76,7 @@ public sealed class InferenceWorker(AgentOptions options, ServingState state, De
     {
         var info = frame.Info;
         state.Golden.Offer(frame.Pixels, info.Geometry, Stopwatch.GetTimestamp(), GoldenEvery);
-        if (info.Id % StatisticsEvery == 0) ObserveInput(frame.Pixels, info.Geometry);
+        if (info.Id % StatisticsEvery == 0) ObserveInput(engine.Version, frame.Pixels, info.Geometry);
         var output = results.Rent(cancellationToken);
         output.CopyFrom(context.Output<float>(0), context.Engine.Outputs[0].Shape);
         output.FrameId = info.Id;
@@ -110,7 +110,7 @@ public sealed class InferenceWorker(AgentOptions options, ServingState state, De
     }
 
     /// <summary>Brightness, contrast and blur of a subsampled luma plane, for input drift.</summary>
-    private void ObserveInput(ReadOnlySpan<byte> pixels, FrameGeometry geometry)
+    private void ObserveInput(string version, ReadOnlySpan<byte> pixels, FrameGeometry geometry)
     {
         int w = geometry.Width / 2, h = geometry.Height / 2;
         if (w < 3 || h < 3) return;
@@ -125,7 +125,9 @@ public sealed class InferenceWorker(AgentOptions options, ServingState state, De
                 _luma[y * w + x] = (byte)((77 * row[p] + 150 * row[p + 1] + 29 * row[p + 2]) >> 8);
             }
         }
-        state.Drift.ObserveInput(InputStatistics.Compute(_luma, w, h, w));
+        var statistics = InputStatistics.Compute(_luma, w, h, w);
+        state.Baselines.Observe(version, statistics);
+        state.Drift.ObserveInput(statistics);
     }
 
     /// <summary>WATCHDOG=1 only while the loop makes progress (or has nothing to do): a stuck engine gets the service restarted.</summary>

@@ -4,6 +4,7 @@ using System.Text;
 using EdgeAgent.Agent.Hosting;
 using EdgeAgent.Camera.Processing.Post.Classification;
 using EdgeAgent.Camera.Processing.Post.Text;
+using EdgeAgent.Telemetry.Drift;
 using EdgeAgent.Telemetry.Link;
 using EdgeAgent.Telemetry.Metrics;
 using EdgeAgent.Telemetry.Wire;
@@ -114,6 +115,7 @@ public sealed class ResultStage : IDisposable
         {
             foreach (float v in frame.Values) confidence = Math.Max(confidence, v);
         }
+        _state.Baselines.Observe(frame.Version, DriftMonitor.Confidence, confidence);
         _state.Drift.ObserveConfidence(confidence);
         _state.Metrics.Record(Stage.EndToEnd, Stopwatch.GetElapsedTime(frame.CaptureTimestamp));
 

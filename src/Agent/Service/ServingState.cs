@@ -22,11 +22,13 @@ public sealed class ServingState : IDisposable
     public ServingState(DriftThresholds thresholds)
     {
         Drift = new DriftMonitor(thresholds);
+        Baselines = new DriftBaselines(Drift);
     }
 
     public EngineSlot Slot { get; } = new();
     public PipelineMetrics Metrics { get; } = new();
     public DriftMonitor Drift { get; }
+    public DriftBaselines Baselines { get; }
     public GoldenFrames Golden { get; } = new();
     public EngineLatency Latency { get; } = new();
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;

@@ -46,6 +46,11 @@ public sealed class TelemetryWorker(AgentOptions options, ServingState state, De
         if (drift.Shadow is not null) telemetry.Shadow = drift.Shadow;
         telemetry.Distributions.AddRange(drift.Distributions);
         link.Enqueue(telemetry);
+        if (log.IsEnabled(LogLevel.Debug) && window.Stages.TryGetValue(Telemetry.Wire.Stage.Inference, out var inference))
+            log.LogDebug("window {Seconds:0.#} s: {Fps:0.##} fps, inference p50 {P50:0.#} ms p99 {P99:0.#} ms, end-to-end p99 {E2E:0.#} ms, dropped {Dropped}, rss {Rss} MiB, cpu {Cpu:0}%",
+                window.Length.TotalSeconds, window.Fps, inference.P50Micros / 1000, inference.P99Micros / 1000,
+                window.Stages.TryGetValue(Telemetry.Wire.Stage.EndToEnd, out var e2e) ? e2e.P99Micros / 1000 : 0,
+                telemetry.Pipeline.FramesDropped, telemetry.Process.RssBytes / 1048576, telemetry.Process.CpuPercent);
         foreach (var e in drift.Events)
         {
             if (!e.Cleared) state.CountDriftAlarm();
