@@ -17,22 +17,24 @@ public static class BenchCommand
         var verifyKey = new Option<string?>("--verify-key") { Description = "Public key the engine's signature must verify against" };
         var shapes = new Option<string[]>("--shape") { Description = "Shape for a dynamic input as NAME:1x3x640x640 (repeatable)" };
         var inputs = new Option<string[]>("--input", "-i") { Description = "Input tensor as [NAME=]FILE.npy (repeatable); random when omitted" };
-        var backend = new Option<string>("--backend") { Description = "Execution backend", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--backend") { Description = "Execution backend (auto: the GPU when there is one, or the backend an engine file was built for)", DefaultValueFactory = _ => "auto" };
         backend.AcceptOnlyFromAmong("cpu", "cuda", "auto");
         var threads = new Option<int>("--threads") { Description = "CPU threads (default: one per core)", DefaultValueFactory = _ => 0 };
         var iterations = new Option<int>("--iterations") { Description = "Timed runs", DefaultValueFactory = _ => 100 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 10 };
         var profile = new Option<bool>("--profile") { Description = "Also time each layer and list the slowest" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
-        var command = new Command("bench", "Measure an engine's latency and throughput") { model, engine, shapes, inputs, backend, threads, iterations, warmup, profile, json, timingCache, verifyKey };
+        var precision = new Option<string>("--precision") { Description = "For --model: fp32, or fp16 on the cuda backend", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong("fp32", "fp16");
+        var command = new Command("bench", "Measure an engine's latency and throughput") { model, engine, shapes, inputs, backend, precision, threads, iterations, warmup, profile, json, timingCache, verifyKey };
         command.SetAction(parse => Run(output, parse.GetValue(model), parse.GetValue(engine), parse.GetValue(shapes) ?? [], parse.GetValue(inputs) ?? [],
             parse.GetValue(threads), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(profile), parse.GetValue(json),
-            parse.GetValue(timingCache), parse.GetValue(verifyKey), parse.GetValue(backend)!));
+            parse.GetValue(timingCache), parse.GetValue(verifyKey), parse.GetValue(backend)!, parse.GetValue(precision)!));
         return command;
     }
 
     private static int Run(TextWriter output, string? modelPath, string? enginePath, string[] shapeSpecs, string[] inputSpecs, int threads,
-        int iterations, int warmup, bool profile, bool json, string? timingCache, string? verifyKey, string backendName)
+        int iterations, int warmup, bool profile, bool json, string? timingCache, string? verifyKey, string backendName, string precision)
     {
         if (iterations < 1) throw new CliUsageException($"--iterations must be at least 1, got {iterations}");
         if (warmup < 0) throw new CliUsageException($"--warmup cannot be negative, got {warmup}");
@@ -43,7 +45,7 @@ public static class BenchCommand
         var shapes = TensorArguments.ParseShapes(shapeSpecs);
         foreach (var (name, tensor) in inputs) shapes[name] = Engine.Graph.TensorShape.Of(tensor.Shape);
         var buildClock = Stopwatch.StartNew();
-        var engine = EngineSource.Open(modelPath, enginePath, shapes, verifyKey, backendName, threads, timingCache, autotune: true);
+        var engine = EngineSource.Open(modelPath, enginePath, shapes, verifyKey, backendName, threads, timingCache, autotune: true, precision);
         buildClock.Stop();
         string source = Path.GetFileName(modelPath ?? enginePath!);
         TensorArguments.FillRandom(inputs, engine.Model.Graph, 1);
@@ -68,7 +70,7 @@ public static class BenchCommand
             {
                 ["model"] = source,
                 ["backend"] = engine.Backend.Name,
-                ["precision"] = "fp32",
+                ["precision"] = PrecisionOf(engine),
                 ["threads"] = context.Threads,
                 ["iterations"] = iterations,
                 ["median_ms"] = Math.Round(median, 4),
@@ -81,7 +83,7 @@ public static class BenchCommand
             output.WriteLine(JsonSerializer.Serialize(result));
             return 0;
         }
-        output.WriteLine($"model {source}, backend {engine.Backend.Name}, fp32, {context.Threads} thread(s), " +
+        output.WriteLine($"model {source}, backend {engine.Backend.Name}, {PrecisionOf(engine)}, {context.Threads} thread(s), " +
             $"{string.Join(", ", engine.Inputs.Select(i => $"{i.Name} {string.Join("x", i.Shape)}"))}");
         output.WriteLine($"{(enginePath is null ? "built" : "loaded")} in {buildClock.Elapsed.TotalMilliseconds:F0} ms: {engine.Layers.Count} layers, {engine.Plan}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -109,4 +111,7 @@ public static class BenchCommand
         foreach (var group in perLayer.GroupBy(l => engine.Order[l.Index].OpType).OrderByDescending(g => g.Sum(l => l.Ms)))
             output.WriteLine($"  {group.Sum(l => l.Ms),8:F3} ms {100 * group.Sum(l => l.Ms) / total,5:F1}%  {group.Key} x{group.Count()}");
     }
+
+    private static string PrecisionOf(Engine.Runtime.InferenceEngine engine) =>
+        engine.Backend is Engine.Backends.Cuda.CudaBackend cuda ? cuda.Precision : "fp32";
 }

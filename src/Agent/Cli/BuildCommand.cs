@@ -55,7 +55,7 @@ public static class BuildCommand
         using var key = signKey is null ? null : SigningKeys.Load(signKey);
         var config = new BuilderConfig
         {
-            Backend = EngineSource.Backend(backendName, threads),
+            Backend = EngineSource.Backend(backendName, threads, precision),
             Precision = precision,
             Profiles = profile is null ? [] : [profile],
             TimingCachePath = timingCache,

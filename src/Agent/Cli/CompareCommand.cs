@@ -35,7 +35,7 @@ public static class CompareCommand
         var given = TensorArguments.ReadInputs(inputSpecs, reference.Graph);
         var shapes = TensorArguments.ParseShapes(shapeSpecs);
         foreach (var (name, tensor) in given) shapes[name] = TensorShape.Of(tensor.Shape);
-        var engine = EngineSource.Open(null, enginePath, shapes, verifyKey, "cpu", 0, null, autotune: false);
+        var engine = EngineSource.Open(null, enginePath, shapes, verifyKey, "auto", 0, null, autotune: false);
         foreach (var input in engine.Inputs) shapes.TryAdd(input.Name, TensorShape.Of(input.Shape));
         ShapeInference.Run(reference, shapes, new ReferenceConstantEvaluator());
         TensorArguments.FillRandom(given, reference.Graph, seed);

@@ -21,20 +21,22 @@ public static class RunCommand
         backend.AcceptOnlyFromAmong("reference", "cpu", "cuda", "auto");
         var seed = new Option<int?>("--seed") { Description = "Seed for random inputs (default: random, printed)" };
         var verifyKey = new Option<string?>("--verify-key") { Description = "Public key the engine's signature must verify against" };
+        var precision = new Option<string>("--precision") { Description = "For --model: fp32, or fp16 on the cuda backend", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong("fp32", "fp16");
         var command = new Command("run", "Run a model or engine once and write its outputs as .npy files")
         {
-            model, engine, inputs, outputDir, shapes, backend, seed, verifyKey,
+            model, engine, inputs, outputDir, shapes, backend, precision, seed, verifyKey,
         };
         command.SetAction(parse => Run(output, parse.GetValue(model), parse.GetValue(engine), parse.GetValue(inputs) ?? [], parse.GetValue(outputDir)!,
-            parse.GetValue(shapes) ?? [], parse.GetValue(seed), parse.GetValue(backend)!, parse.GetValue(verifyKey)));
+            parse.GetValue(shapes) ?? [], parse.GetValue(seed), parse.GetValue(backend)!, parse.GetValue(verifyKey), parse.GetValue(precision)!));
         return command;
     }
 
     private static int Run(TextWriter output, string? modelPath, string? enginePath, string[] inputSpecs, string outputDir,
-        string[] shapeSpecs, int? seed, string backendName, string? verifyKey)
+        string[] shapeSpecs, int? seed, string backendName, string? verifyKey, string precision)
     {
         EngineSource.RequireOne(modelPath, enginePath);
-        if (enginePath is not null && backendName == "reference") backendName = "cpu";
+        if (enginePath is not null && backendName == "reference") backendName = "auto";
         var graph = modelPath is not null ? OnnxImporter.Load(modelPath) : EngineSource.ReadPlan(enginePath!, verifyKey).LoadGraph();
         var given = TensorArguments.ReadInputs(inputSpecs, graph.Graph);
         var shapes = TensorArguments.ParseShapes(shapeSpecs);
@@ -53,7 +55,7 @@ public static class RunCommand
         }
         else
         {
-            var engine = EngineSource.Open(modelPath, enginePath, shapes, verifyKey, backendName, 0, null, autotune: false);
+            var engine = EngineSource.Open(modelPath, enginePath, shapes, verifyKey, backendName, 0, null, autotune: false, precision);
             FillRandom(output, given, engine.Model.Graph, actualSeed);
             using var context = engine.CreateContext();
             clock = Stopwatch.StartNew();

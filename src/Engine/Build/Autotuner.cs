@@ -27,10 +27,11 @@ public sealed unsafe class Autotuner(TimingCache cache, int threads, IProgress<B
             CachedLayers++;
             return hit;
         }
-        progress?.Report(new BuildProgress("autotune", TimedLayers + CachedLayers, 0, $"{layer.Node.OpType} {layer.Node.DisplayName}: timing {Math.Min(tactics.Count, MaxTacticsTimed)} tactics"));
+        int limit = backend is ILayerTimer timer ? timer.MaxTacticsTimed : MaxTacticsTimed;
+        progress?.Report(new BuildProgress("autotune", TimedLayers + CachedLayers, 0, $"{layer.Node.OpType} {layer.Node.DisplayName}: timing {Math.Min(tactics.Count, limit)} tactics"));
         Tactic best = tactics[0];
         double bestTime = double.MaxValue;
-        foreach (var tactic in tactics.Take(MaxTacticsTimed))
+        foreach (var tactic in tactics.Take(limit))
         {
             double time = Time(backend, layer, tactic);
             if (time < bestTime) (best, bestTime) = (tactic, time);
@@ -56,6 +57,7 @@ public sealed unsafe class Autotuner(TimingCache cache, int threads, IProgress<B
         long workspace = backend.WorkspaceBytes(layer, tactic);
         var spec = new LayerSpec(layer.Node, inputs, outputs, workspace > 0 ? cursor : TensorSlot.NotPlaced);
         cursor += workspace;
+        if (backend is ILayerTimer deviceTimer) return deviceTimer.TimeLayer(spec, cursor, tactic, runs);
         byte* arena = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(64, cursor), 64);
         using var pool = new WorkerPool(Math.Min(threads, backend.MaxThreads));
         try

@@ -53,8 +53,11 @@ public static class EngineBuilder
         IReadOnlyDictionary<string, TensorShape>? inputShapes = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        // The CUDA backend's storage type is fixed when it is opened; the engine must say the same.
+        if (config.Backend is Backends.Cuda.CudaBackend cuda && cuda.Precision != config.Precision)
+            throw new EngineUserException($"the cuda backend was opened for {cuda.Precision}, the build asks for {config.Precision}");
         bool int8 = config.Precision is "int8" or "best";
-        if (config.Precision != "fp32" && !int8)
+        if (config.Precision != "fp32" && !int8 && config.Backend is not Backends.Cuda.CudaBackend)
             throw new EngineUserException($"precision '{config.Precision}' is not available on the {config.Backend.Name} backend yet; use fp32, int8 or best");
         if (int8 && !config.Optimize) throw new EngineUserException("INT8 builds quantize the optimized graph's fused layers; they cannot run with the optimizer off");
         foreach (var profile in config.Profiles) profile.Validate();

@@ -52,9 +52,45 @@ public interface ICompiledLayer
     void Execute(in ExecutionState state);
 }
 
-/// <summary>Where the current context's memory lives and which threads may help.</summary>
-public readonly unsafe struct ExecutionState(byte* arena, WorkerPool pool)
+/// <summary>
+/// Where the current context's memory lives and which threads may help. For a GPU backend the
+/// arena is device memory and <see cref="Stream"/> the stream the layer enqueues its work on.
+/// </summary>
+public readonly unsafe struct ExecutionState(byte* arena, WorkerPool pool, nint stream = 0)
 {
     public byte* Arena { get; } = arena;
     public WorkerPool Pool { get; } = pool;
+    public nint Stream { get; } = stream;
+}
+
+/// <summary>
+/// A backend whose layers run on another device (a GPU): each execution context gets device
+/// memory and a stream from it, and the host arena becomes the staging area for inputs and outputs.
+/// </summary>
+public interface IDeviceBackend : IBackend
+{
+    IDeviceExecution CreateExecution(InferenceEngine engine);
+}
+
+/// <summary>One context's device side: inputs go up from <see cref="HostArena"/>, outputs come back to it.</summary>
+public unsafe interface IDeviceExecution : IDisposable
+{
+    /// <summary>Host memory laid out like the plan's arena; inputs are written and outputs read here.</summary>
+    byte* HostArena { get; }
+
+    /// <summary>Uploads the inputs, runs every layer, downloads the outputs and waits. With <paramref name="layerTicks"/>, adds each layer's device time to it.</summary>
+    void Execute(long[]? layerTicks, CancellationToken cancellationToken);
+
+    /// <summary>Runs layer by layer; before each callback the layer's outputs are copied to the host arena.</summary>
+    void ExecuteObserved(Action<int> afterLayer, CancellationToken cancellationToken);
+}
+
+/// <summary>A backend that times a layer itself (on its device), for the autotuner.</summary>
+public interface ILayerTimer
+{
+    /// <summary>Median seconds of one run of <paramref name="placed"/> (tensors placed in a scratch arena of <paramref name="arenaBytes"/>).</summary>
+    double TimeLayer(LayerSpec placed, long arenaBytes, Tactic tactic, int runs);
+
+    /// <summary>How many of a layer's tactics are worth timing.</summary>
+    int MaxTacticsTimed { get; }
 }

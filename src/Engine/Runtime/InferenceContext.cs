@@ -16,15 +16,24 @@ public sealed unsafe class InferenceContext : IDisposable
     private readonly byte* _arena;
     private readonly WorkerPool _pool;
     private readonly long[] _layerTicks;
+    private readonly IDeviceExecution? _device;
     private bool _disposed;
 
     internal InferenceContext(InferenceEngine engine, int threads)
     {
         Engine = engine;
         _pool = new WorkerPool(threads);
-        long bytes = Math.Max(MemoryPlan.Alignment, engine.Plan.ArenaBytes);
-        _arena = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, MemoryPlan.Alignment);
-        NativeMemory.Clear(_arena, (nuint)bytes);
+        if (engine.Backend is IDeviceBackend device)
+        {
+            _device = device.CreateExecution(engine);
+            _arena = _device.HostArena;
+        }
+        else
+        {
+            long bytes = Math.Max(MemoryPlan.Alignment, engine.Plan.ArenaBytes);
+            _arena = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, MemoryPlan.Alignment);
+            NativeMemory.Clear(_arena, (nuint)bytes);
+        }
         _layerTicks = new long[engine.Layers.Count];
     }
 
@@ -84,6 +93,11 @@ public sealed unsafe class InferenceContext : IDisposable
     public void Execute(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_device is not null)
+        {
+            _device.Execute(Profiling ? _layerTicks : null, cancellationToken);
+            return;
+        }
         var state = new ExecutionState(_arena, _pool);
         var layers = Engine.Layers;
         bool profiling = Profiling;
@@ -103,6 +117,11 @@ public sealed unsafe class InferenceContext : IDisposable
     /// </summary>
     public void ExecuteObserved(Action<int> afterLayer, CancellationToken cancellationToken = default)
     {
+        if (_device is not null)
+        {
+            _device.ExecuteObserved(afterLayer, cancellationToken);
+            return;
+        }
         var state = new ExecutionState(_arena, _pool);
         for (int i = 0; i < Engine.Layers.Count; i++)
         {
@@ -154,6 +173,7 @@ public sealed unsafe class InferenceContext : IDisposable
         if (_disposed) return;
         _disposed = true;
         _pool.Dispose();
-        NativeMemory.AlignedFree(_arena);
+        if (_device is not null) _device.Dispose();
+        else NativeMemory.AlignedFree(_arena);
     }
 }

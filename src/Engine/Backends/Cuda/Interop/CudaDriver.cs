@@ -36,6 +36,29 @@ public sealed unsafe class CudaDriver
     internal readonly delegate* unmanaged<ulong, void*, nuint, int> MemcpyHtoD;
     internal readonly delegate* unmanaged<void*, ulong, nuint, int> MemcpyDtoH;
     internal readonly delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int> LaunchKernel;
+    internal readonly delegate* unmanaged<nint, int, int, int> FuncSetAttribute;
+    internal readonly delegate* unmanaged<nint*, uint, int> StreamCreate;
+    internal readonly delegate* unmanaged<nint, int> StreamDestroy;
+    internal readonly delegate* unmanaged<nint, int> StreamSynchronize;
+    internal readonly delegate* unmanaged<nint*, uint, int> EventCreate;
+    internal readonly delegate* unmanaged<nint, int> EventDestroy;
+    internal readonly delegate* unmanaged<nint, nint, int> EventRecord;
+    internal readonly delegate* unmanaged<nint, int> EventSynchronize;
+    internal readonly delegate* unmanaged<float*, nint, nint, int> EventElapsedTime;
+    internal readonly delegate* unmanaged<ulong, void*, nuint, nint, int> MemcpyHtoDAsync;
+    internal readonly delegate* unmanaged<void*, ulong, nuint, nint, int> MemcpyDtoHAsync;
+    internal readonly delegate* unmanaged<ulong, ulong, nuint, nint, int> MemcpyDtoDAsync;
+    internal readonly delegate* unmanaged<ulong, byte, nuint, nint, int> MemsetD8Async;
+    internal readonly delegate* unmanaged<void**, nuint, uint, int> MemHostAlloc;
+    internal readonly delegate* unmanaged<void*, int> MemFreeHost;
+    internal readonly delegate* unmanaged<ulong*, void*, uint, int> MemHostGetDevicePointer;
+    internal readonly delegate* unmanaged<nint, int, int> StreamBeginCapture;
+    internal readonly delegate* unmanaged<nint, nint*, int> StreamEndCapture;
+    internal readonly delegate* unmanaged<nint*, nint, ulong, int> GraphInstantiate;
+    internal readonly delegate* unmanaged<nint, nint, int> GraphLaunch;
+    internal readonly delegate* unmanaged<nint, int> GraphExecDestroy;
+    internal readonly delegate* unmanaged<nint, int> GraphDestroy;
+    internal readonly delegate* unmanaged<nuint*, nuint*, int> MemGetInfo;
 
     private CudaDriver(nint lib, string name)
     {
@@ -61,6 +84,29 @@ public sealed unsafe class CudaDriver
         MemcpyHtoD = (delegate* unmanaged<ulong, void*, nuint, int>)E("cuMemcpyHtoD_v2");
         MemcpyDtoH = (delegate* unmanaged<void*, ulong, nuint, int>)E("cuMemcpyDtoH_v2");
         LaunchKernel = (delegate* unmanaged<nint, uint, uint, uint, uint, uint, uint, uint, nint, void**, void**, int>)E("cuLaunchKernel");
+        FuncSetAttribute = (delegate* unmanaged<nint, int, int, int>)E("cuFuncSetAttribute");
+        StreamCreate = (delegate* unmanaged<nint*, uint, int>)E("cuStreamCreate");
+        StreamDestroy = (delegate* unmanaged<nint, int>)E("cuStreamDestroy_v2");
+        StreamSynchronize = (delegate* unmanaged<nint, int>)E("cuStreamSynchronize");
+        EventCreate = (delegate* unmanaged<nint*, uint, int>)E("cuEventCreate");
+        EventDestroy = (delegate* unmanaged<nint, int>)E("cuEventDestroy_v2");
+        EventRecord = (delegate* unmanaged<nint, nint, int>)E("cuEventRecord");
+        EventSynchronize = (delegate* unmanaged<nint, int>)E("cuEventSynchronize");
+        EventElapsedTime = (delegate* unmanaged<float*, nint, nint, int>)E("cuEventElapsedTime");
+        MemcpyHtoDAsync = (delegate* unmanaged<ulong, void*, nuint, nint, int>)E("cuMemcpyHtoDAsync_v2");
+        MemcpyDtoHAsync = (delegate* unmanaged<void*, ulong, nuint, nint, int>)E("cuMemcpyDtoHAsync_v2");
+        MemcpyDtoDAsync = (delegate* unmanaged<ulong, ulong, nuint, nint, int>)E("cuMemcpyDtoDAsync_v2");
+        MemsetD8Async = (delegate* unmanaged<ulong, byte, nuint, nint, int>)E("cuMemsetD8Async");
+        MemHostAlloc = (delegate* unmanaged<void**, nuint, uint, int>)E("cuMemHostAlloc");
+        MemFreeHost = (delegate* unmanaged<void*, int>)E("cuMemFreeHost");
+        MemHostGetDevicePointer = (delegate* unmanaged<ulong*, void*, uint, int>)E("cuMemHostGetDevicePointer_v2");
+        StreamBeginCapture = (delegate* unmanaged<nint, int, int>)E("cuStreamBeginCapture_v2");
+        StreamEndCapture = (delegate* unmanaged<nint, nint*, int>)E("cuStreamEndCapture");
+        GraphInstantiate = (delegate* unmanaged<nint*, nint, ulong, int>)E("cuGraphInstantiateWithFlags");
+        GraphLaunch = (delegate* unmanaged<nint, nint, int>)E("cuGraphLaunch");
+        GraphExecDestroy = (delegate* unmanaged<nint, int>)E("cuGraphExecDestroy");
+        GraphDestroy = (delegate* unmanaged<nint, int>)E("cuGraphDestroy");
+        MemGetInfo = (delegate* unmanaged<nuint*, nuint*, int>)E("cuMemGetInfo_v2");
     }
 
     public string LibraryName { get; }

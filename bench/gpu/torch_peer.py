@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""PyTorch peer for the GPU benchmarks: the same architectures as EdgeAgent's zoo models,
+timed with CUDA events (median of N runs after warm-up), eager FP32 and torch.compile FP16
+channels_last. Prints one JSON object. Input already on the GPU (compute only)."""
+import argparse, json, statistics, sys, time
+
+import torch
+import torch.nn as nn
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, cin, mid, cout, stride):
+        super().__init__()
+        self.c1 = nn.Conv2d(cin, mid, 1, bias=False); self.b1 = nn.BatchNorm2d(mid)
+        self.c2 = nn.Conv2d(mid, mid, 3, stride, 1, bias=False); self.b2 = nn.BatchNorm2d(mid)
+        self.c3 = nn.Conv2d(mid, cout, 1, bias=False); self.b3 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.b1(self.c1(x)))
+        y = torch.relu(self.b2(self.c2(y)))
+        y = self.b3(self.c3(y))
+        return torch.relu(y + (x if self.down is None else self.down(x)))
+
+
+def resnet50():
+    layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
+    cin = 64
+    for mid, blocks, stride in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]:
+        for i in range(blocks):
+            layers.append(Bottleneck(cin, mid, mid * 4, stride if i == 0 else 1))
+            cin = mid * 4
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1000)]
+    return nn.Sequential(*layers)
+
+
+def time_model(model, x, warmup, runs):
+    with torch.inference_mode():
+        for _ in range(warmup):
+            model(x)
+        torch.cuda.synchronize()
+        times = []
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        for _ in range(runs):
+            start.record(); model(x); end.record(); end.synchronize()
+            times.append(start.elapsed_time(end))
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--no-compile", action="store_true")
+    args = ap.parse_args()
+    dev = torch.device("cuda")
+    result = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0), "model": "resnet50"}
+    base = resnet50().eval().to(dev)
+    for batch in (1, 32):
+        x = torch.randn(batch, 3, 224, 224, device=dev)
+        result[f"eager_fp32_b{batch}_ms"] = round(time_model(base, x, args.warmup, args.runs), 4)
+        half = resnet50().eval().to(dev).half().to(memory_format=torch.channels_last)
+        xh = x.half().to(memory_format=torch.channels_last)
+        result[f"eager_fp16_cl_b{batch}_ms"] = round(time_model(half, xh, args.warmup, args.runs), 4)
+        if not args.no_compile:
+            t0 = time.time()
+            compiled = torch.compile(half)
+            result[f"compile_fp16_cl_b{batch}_ms"] = round(time_model(compiled, xh, args.warmup, args.runs), 4)
+            result[f"compile_fp16_cl_b{batch}_compile_s"] = round(time.time() - t0, 1)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
