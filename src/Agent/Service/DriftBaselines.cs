@@ -25,6 +25,8 @@ public sealed class DriftBaselines(DriftMonitor drift, int samples = 200)
             {
                 _version = version;
                 _pending.Clear();
+                // Another model may legitimately answer differently: its outputs are judged only against its own baseline.
+                drift.ClearBaseline(DriftMonitor.Confidence);
                 foreach (var name in Tracked) _pending[name] = new List<double>(samples);
             }
             if (!_pending.TryGetValue(distribution, out var values)) return;

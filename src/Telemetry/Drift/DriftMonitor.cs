@@ -26,6 +26,16 @@ public sealed class DriftMonitor(DriftThresholds thresholds, ShadowSampler? samp
         lock (_gate) _trackers[baseline.Name] = new DistributionTracker(baseline);
     }
 
+    /// <summary>Stops judging a distribution until a new baseline is set (e.g. the model changed, so its outputs may too).</summary>
+    public void ClearBaseline(string name)
+    {
+        lock (_gate)
+        {
+            _trackers.Remove(name);
+            _drifting.Remove("psi:" + name);
+        }
+    }
+
     public void ObserveShadow(ShadowObservation o)
     {
         lock (_gate)
