@@ -56,13 +56,14 @@ public static class AgentHost
         log.LogInformation("edgeagent {Version} starting: device {Device}, model {Model}, camera {Camera}, state {State}",
             DeploymentManager.AgentVersion, options.DeviceId, options.Model.Id, Camera.Sources.FrameSourceUri.Redact(options.Camera.Source), options.StateDirectory);
         var systemd = host.Services.GetRequiredService<SystemdNotifier>();
+        // While the host still owns the notifier: RunAsync disposes the services when it returns.
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(systemd.Stopping);
         try
         {
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            systemd.Stopping();
             log.LogInformation("edgeagent stopped");
         }
         return 0;

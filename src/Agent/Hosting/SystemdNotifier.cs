@@ -47,6 +47,7 @@ public sealed class SystemdNotifier : IDisposable
         if (_socket is null) return;
         try { _socket.SendTo(Encoding.UTF8.GetBytes(message), _endpoint!); }
         catch (SocketException) { } // systemd went away (shutdown): nothing to tell
+        catch (ObjectDisposedException) { } // the service is past its end: nothing to tell either
     }
 
     public void Dispose() => _socket?.Dispose();

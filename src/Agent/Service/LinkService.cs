@@ -21,8 +21,8 @@ public sealed class LinkService(DeviceLink link, MosquittoClient client, Deploym
         link.DescribeStatus = deployments.DescribeStatus;
         client.ConnectionChanged += OnConnectionChanged;
         await deployments.StartAsync(cancellationToken).ConfigureAwait(false);
-        link.Start();
         log.LogInformation("connecting to {Broker}", client.Broker);
+        link.Start();
     }
 
     private void OnConnectionChanged(MqttConnectionChange change)

@@ -20,6 +20,7 @@ public sealed class FleetProbe : IAsyncDisposable
     private readonly List<EdgeAgent.Telemetry.Wire.Telemetry> _telemetry = [];
     private readonly List<Result> _results = [];
     private readonly List<Event> _events = [];
+    private readonly List<Status> _statuses = [];
 
     private FleetProbe(MosquittoClient client, TopicTree topics)
     {
@@ -46,6 +47,7 @@ public sealed class FleetProbe : IAsyncDisposable
     public IReadOnlyList<EdgeAgent.Telemetry.Wire.Telemetry> Telemetry { get { lock (_gate) return _telemetry.ToList(); } }
     public IReadOnlyList<Result> Results { get { lock (_gate) return _results.ToList(); } }
     public IReadOnlyList<Event> Events { get { lock (_gate) return _events.ToList(); } }
+    public IReadOnlyList<Status> Statuses { get { lock (_gate) return _statuses.ToList(); } }
 
     public IReadOnlyList<Reply> RepliesTo(string commandId) => Replies.Where(r => r.CommandId == commandId).ToList();
 
@@ -61,6 +63,7 @@ public sealed class FleetProbe : IAsyncDisposable
                     else if (m.Topic == _topics.Telemetry) _telemetry.Add(EdgeAgent.Telemetry.Wire.Telemetry.Parser.ParseFrom(m.Payload));
                     else if (m.Topic == _topics.Results) _results.Add(Result.Parser.ParseFrom(m.Payload));
                     else if (m.Topic == _topics.Events) _events.Add(Event.Parser.ParseFrom(m.Payload));
+                    else if (m.Topic == _topics.Status) _statuses.Add(Status.Parser.ParseFrom(m.Payload));
                 }
             }
         }

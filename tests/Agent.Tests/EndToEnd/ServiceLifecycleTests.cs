@@ -1,0 +1,51 @@
+using System.Net.Sockets;
+using System.Text;
+using EdgeAgent.Telemetry.Wire;
+
+namespace EdgeAgent.Agent.Tests.EndToEnd;
+
+/// <summary>The agent as systemd runs it: READY once serving, WATCHDOG from the live loop, a clean stop on SIGTERM.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class ServiceLifecycleTests
+{
+    [Fact]
+    public async Task TheAgentNotifiesSystemdAndStopsCleanlyOnSigterm()
+    {
+        await using var device = await DeviceUnderTest.CreateAsync();
+        string socketPath = Path.Combine(device.Root, "notify.sock");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+        var messages = new List<string>();
+        var receiving = Task.Run(async () =>
+        {
+            var buffer = new byte[4096];
+            try
+            {
+                while (true)
+                {
+                    int n = await socket.ReceiveAsync(buffer, SocketFlags.None);
+                    lock (messages) messages.Add(Encoding.UTF8.GetString(buffer, 0, n));
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        });
+
+        await device.StartAgentAsync(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "2000000" });
+        await device.Fleet.WaitAsync(_ => { lock (messages) return messages.Count(m => m == "WATCHDOG=1") >= 2 ? "" : null; },
+            TimeSpan.FromSeconds(30), "two watchdog pings", device.AgentOutput);
+        await device.Fleet.WaitAsync(f => f.Statuses.FirstOrDefault(s => s.State == Status.Types.State.Online), TimeSpan.FromSeconds(30), "an ONLINE status");
+
+        Assert.Equal(0, await device.Agent.StopAsync(TimeSpan.FromSeconds(30)));
+        await device.Fleet.WaitAsync(f => f.Statuses.FirstOrDefault(s => s.State == Status.Types.State.Offline), TimeSpan.FromSeconds(10), "an OFFLINE status");
+        List<string> seen;
+        lock (messages) seen = messages.ToList();
+        var ready = Assert.Single(seen, m => m.StartsWith("READY=1", StringComparison.Ordinal));
+        Assert.Contains("STATUS=serving cls 1 (cpu)", ready);
+        Assert.Contains(seen, m => m.StartsWith("STATUS=", StringComparison.Ordinal) && m.Contains("frames"));
+        Assert.Equal("STOPPING=1", seen[^1]);
+        socket.Close();
+        await receiving;
+    }
+}
