@@ -34,7 +34,7 @@ public sealed partial class DeploymentManager
             if (from is DeploymentState.Accepted or DeploymentState.Downloading)
             {
                 Move(id, DeploymentState.Downloading, from);
-                _state.DeploymentState = "downloading";
+                SetPhase("downloading");
                 await DownloadAsync(id, deploy, artifact, cancellationToken).ConfigureAwait(false);
             }
             if (!File.Exists(artifact) && _store.Find(deploy.ModelId, deploy.Version) is null)
@@ -42,7 +42,7 @@ public sealed partial class DeploymentManager
             var stored = await InstallAsync(id, deploy, artifact, from, cancellationToken).ConfigureAwait(false);
 
             Move(id, DeploymentState.Validating, CurrentState(id));
-            _state.DeploymentState = "validating";
+            SetPhase("validating");
             Send(new Reply { CommandId = id, State = CommandState.Validating });
             await HoldAsync(DeploymentState.Validating, cancellationToken).ConfigureAwait(false);
             candidate = await LowPriority.RunAsync(() => LoadStored(stored), "edgeagent-validate", cancellationToken).ConfigureAwait(false);
@@ -66,7 +66,7 @@ public sealed partial class DeploymentManager
             _state.Slot.Swap(candidate); // between two frames: the live loop never waits for this
             candidate = null;
             _journal.Move(id, DeploymentState.Probation);
-            _state.DeploymentState = "probation";
+            SetPhase("probation");
             Send(new Reply { CommandId = id, State = CommandState.Activated });
             Event(Telemetry.Wire.Event.Types.Severity.Info, "deployment", $"{deploy.ModelId} {deploy.Version} activated (previous {Or(previous)}); on probation");
             _log.LogInformation("deploy {Id}: {Version} serving, on probation", id, deploy.Version);
@@ -104,7 +104,7 @@ public sealed partial class DeploymentManager
                 if (_inFlight == id) _inFlight = null;
                 if (_chunked.Remove(id, out var transfer)) transfer.Dispose();
             }
-            if (!cancellationToken.IsCancellationRequested) _state.DeploymentState = "idle";
+            if (!cancellationToken.IsCancellationRequested) SetPhase("idle");
         }
     }
 
@@ -163,26 +163,43 @@ public sealed partial class DeploymentManager
         if (deploy.Kind == ArtifactKind.Onnx)
         {
             Move(id, DeploymentState.Building, from is DeploymentState.Building ? from : CurrentState(id));
-            _state.DeploymentState = "building";
+            SetPhase("building");
             Send(new Reply { CommandId = id, State = CommandState.Building, ProgressPercent = 0 });
             await HoldAsync(DeploymentState.Building, cancellationToken).ConfigureAwait(false);
             var progress = new BuildReplies(id, this);
-            var built = await LowPriority.RunAsync(() => Build(artifact, backend, progress, cancellationToken), "edgeagent-build", cancellationToken)
-                .ConfigureAwait(false);
+            var built = await LowPriority.RunAsync(() => BuildForPolicy(id, artifact, backend, deploy.Precision, progress, cancellationToken),
+                "edgeagent-build", cancellationToken).ConfigureAwait(false);
             Send(new Reply { CommandId = id, State = CommandState.Building, ProgressPercent = 100 });
-            return Stage(deploy, "onnx", built.File, artifact);
+            return Stage(deploy, "onnx", built.File, artifact, built.Plan.Precision);
         }
         byte[] file = await File.ReadAllBytesAsync(artifact, cancellationToken).ConfigureAwait(false);
         if (EngineFactory.Mismatch(file, $"engine {deploy.Version}", backend) is { } mismatch)
             throw new DeploymentException($"artifact is not an engine for this device: {mismatch}");
-        return Stage(deploy, "engine", file, null);
+        return Stage(deploy, "engine", file, null, Engine.Format.EngineSerializer.Read(file, "engine").Precision);
     }
 
-    private BuiltEngine Build(string onnx, Engine.Runtime.IBackend backend, IProgress<BuildProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Builds at the deploy's precision; with allow_fallback, a precision this backend cannot build falls back to fp32.</summary>
+    private BuiltEngine BuildForPolicy(string id, string onnx, Engine.Runtime.IBackend backend, PrecisionPolicy? policy, IProgress<BuildProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        string precision = policy?.Precision switch { Precision.Fp16 => "fp16", Precision.Int8 => "int8", _ => "fp32" };
+        try
+        {
+            return Build(onnx, backend, progress, cancellationToken, precision);
+        }
+        catch (EngineUserException e) when (precision != "fp32" && policy!.AllowFallback)
+        {
+            _log.LogWarning("deploy {Id}: {Precision} build failed ({Error}); building fp32 as allow_fallback permits", id, precision, e.Message);
+            return Build(onnx, backend, progress, cancellationToken);
+        }
+    }
+
+    private BuiltEngine Build(string onnx, Engine.Runtime.IBackend backend, IProgress<BuildProgress>? progress, CancellationToken cancellationToken,
+        string precision = "fp32")
     {
         try
         {
-            return _factory.Build(onnx, backend, _options.Engine.Autotune, progress, cancellationToken);
+            return _factory.Build(onnx, backend, _options.Engine.Autotune, progress, cancellationToken, precision);
         }
         catch (Google.Protobuf.InvalidProtocolBufferException e)
         {
@@ -190,12 +207,12 @@ public sealed partial class DeploymentManager
         }
     }
 
-    private StoredVersion Stage(Deploy deploy, string kind, byte[] engine, string? onnx)
+    private StoredVersion Stage(Deploy deploy, string kind, byte[] engine, string? onnx, string precision)
     {
         var manifest = new VersionManifest
         {
             ModelId = deploy.ModelId, Version = deploy.Version, ArtifactKind = kind, ArtifactSha256 = deploy.Sha256,
-            EngineSha256 = Sha256(engine), Precision = "fp32", Fingerprint = _factory.Backend(1).Fingerprint.ToString(),
+            EngineSha256 = Sha256(engine), Precision = precision, Fingerprint = _factory.Backend(1).Fingerprint.ToString(),
             PreprocessJson = _factory.Preprocess.ToJson(),
         };
         return _store.Stage(manifest, dir =>
@@ -213,8 +230,8 @@ public sealed partial class DeploymentManager
         byte[] file = File.ReadAllBytes(version.FilePath(EngineStore.EngineFile));
         try
         {
-            var (_, engine) = _factory.Open(file, $"{version.Manifest.ModelId} {version.Manifest.Version}", _factory.Backend(_factory.LiveThreads));
-            return _factory.Load(version.Manifest.ModelId, version.Manifest.Version, Sha256(file)[..16], engine);
+            var (plan, engine) = _factory.Open(file, $"{version.Manifest.ModelId} {version.Manifest.Version}", _factory.Backend(_factory.LiveThreads));
+            return _factory.Load(version.Manifest.ModelId, version.Manifest.Version, Sha256(file)[..16], engine, plan.Precision);
         }
         catch (Engine.Format.EngineFormatException e)
         {

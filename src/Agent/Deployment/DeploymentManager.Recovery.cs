@@ -100,6 +100,7 @@ public sealed partial class DeploymentManager
             target = _store.RollBack(ModelId).Manifest.Version;
         }
         await LowPriority.RunAsync(() => { ReloadActive(); return 0; }, "edgeagent-load", cancellationToken).ConfigureAwait(false);
+        _link.RefreshStatus();
         Event(Telemetry.Wire.Event.Types.Severity.Info, "deployment", $"{ModelId} rolled back to {target} ({reason})");
         Finish(new Reply { CommandId = id, State = CommandState.RolledBack, Reason = reason });
     }
@@ -132,16 +133,16 @@ public sealed partial class DeploymentManager
     /// <summary>Rebuilds a stored version's engine from its ONNX for this device, replaces it in the store and serves it.</summary>
     private async Task RebuildAsync(StoredVersion version, string reason, CancellationToken cancellationToken)
     {
-        _state.DeploymentState = "rebuilding";
+        SetPhase("rebuilding");
         try
         {
             var backend = _factory.Backend(_factory.LiveThreads);
-            var built = await LowPriority.RunAsync(() => Build(version.FilePath(EngineStore.ModelFile), backend, null, cancellationToken),
+            var built = await LowPriority.RunAsync(() => Build(version.FilePath(EngineStore.ModelFile), backend, null, cancellationToken, version.Manifest.Precision),
                 "edgeagent-rebuild", cancellationToken).ConfigureAwait(false);
             var updated = _store.ReplaceEngine(version.Manifest.ModelId, version.Manifest.Version, built.File,
                 m => m with { EngineSha256 = Sha256(built.File), Fingerprint = backend.Fingerprint.ToString() });
             if (_store.Active(ModelId)?.Manifest.Version == updated.Manifest.Version)
-                _state.Slot.Swap(_factory.Load(ModelId, updated.Manifest.Version, updated.Manifest.EngineSha256[..16], built.Engine));
+                _state.Slot.Swap(_factory.Load(ModelId, updated.Manifest.Version, updated.Manifest.EngineSha256[..16], built.Engine, built.Plan.Precision));
             else
                 built.Engine.CreateContext(1).Dispose();
             Event(Telemetry.Wire.Event.Types.Severity.Info, "engine", $"{ModelId} {version.Manifest.Version} rebuilt for {backend.Fingerprint} ({Or(reason)})");
@@ -149,7 +150,7 @@ public sealed partial class DeploymentManager
         }
         finally
         {
-            _state.DeploymentState = "idle";
+            SetPhase("idle");
         }
     }
 
@@ -251,7 +252,7 @@ public sealed partial class DeploymentManager
             _log.LogInformation("installing {Model} {Version} from {Onnx}", ModelId, version, onnx);
             var backend = _factory.Backend(_factory.LiveThreads);
             var built = await LowPriority.RunAsync(() => Build(onnx, backend, null, cancellationToken), "edgeagent-build", cancellationToken).ConfigureAwait(false);
-            stored = Stage(new Deploy { ModelId = ModelId, Version = version, Sha256 = sha }, "onnx", built.File, onnx);
+            stored = Stage(new Deploy { ModelId = ModelId, Version = version, Sha256 = sha }, "onnx", built.File, onnx, built.Plan.Precision);
         }
         _store.Activate(ModelId, version);
         return stored;

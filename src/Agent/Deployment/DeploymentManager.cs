@@ -110,6 +110,12 @@ public sealed partial class DeploymentManager : IDisposable
         {
             _log.LogWarning("deploy {Id}: no fleet key configured (Deployment:FleetPublicKey), so the signature is not checked", id);
         }
+        if (_store.Active(deploy.ModelId) is { } active && active.Manifest.Version == deploy.Version)
+        {
+            if (active.Manifest.ArtifactSha256 == deploy.Sha256) Finish(new Reply { CommandId = id, State = CommandState.Committed, Reason = $"{deploy.Version} is already active" });
+            else Reject(id, $"version '{deploy.Version}' is active with different content; deploy under a new version");
+            return;
+        }
         if (deploy.Kind == ArtifactKind.Engine && deploy.Precision is not null && deploy.Precision.Precision is not (Precision.Unspecified or Precision.Fp32))
             _log.LogInformation("deploy {Id}: precision policy ignored for an engine artifact", id);
         lock (_gate)
@@ -268,6 +274,14 @@ public sealed partial class DeploymentManager : IDisposable
     }
 
     private void Send(Reply reply) => _link.Enqueue(reply);
+
+    /// <summary>The deployment phase shown in status (and so in <c>fleet watch</c>), republished when it changes.</summary>
+    private void SetPhase(string phase)
+    {
+        if (_state.DeploymentState == phase) return;
+        _state.DeploymentState = phase;
+        _link.RefreshStatus();
+    }
 
     private void Event(Event.Types.Severity severity, string kind, string message)
     {

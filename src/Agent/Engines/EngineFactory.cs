@@ -39,7 +39,8 @@ public sealed class EngineFactory(EngineSection options, PreprocessConfig prepro
     /// Builds an engine from an ONNX file for <paramref name="backend"/> with the live loop's
     /// input size. Runs on the caller's thread: callers put it on a low-priority one.
     /// </summary>
-    public BuiltEngine Build(string onnxPath, IBackend backend, bool autotune, IProgress<BuildProgress>? progress, CancellationToken cancellationToken)
+    public BuiltEngine Build(string onnxPath, IBackend backend, bool autotune, IProgress<BuildProgress>? progress, CancellationToken cancellationToken,
+        string precision = "fp32")
     {
         var header = OnnxImporter.Load(onnxPath);
         if (header.Graph.Inputs.Count != 1)
@@ -51,6 +52,7 @@ public sealed class EngineFactory(EngineSection options, PreprocessConfig prepro
         {
             Backend = WithRequestedDelay(backend, header.Metadata),
             Autotune = autotune,
+            Precision = precision,
             Threads = Math.Max(1, options.BuildThreads),
             Progress = progress,
         };
@@ -83,8 +85,8 @@ public sealed class EngineFactory(EngineSection options, PreprocessConfig prepro
     }
 
     /// <summary>Ready for the live loop: compiled engine plus its own context and pre-processing.</summary>
-    public LoadedEngine Load(string modelId, string version, string engineId, InferenceEngine engine) =>
-        new(version, engine, preprocess, options.Threads) { ModelId = modelId, EngineId = engineId };
+    public LoadedEngine Load(string modelId, string version, string engineId, InferenceEngine engine, string precision = "fp32") =>
+        new(version, engine, preprocess, options.Threads) { ModelId = modelId, EngineId = engineId, Precision = precision };
 
     private IBackend WithRequestedDelay(IBackend backend, IReadOnlyDictionary<string, string> metadata)
     {

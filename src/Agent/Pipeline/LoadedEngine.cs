@@ -31,6 +31,8 @@ public sealed class LoadedEngine : IDisposable
     public string ModelId { get; init; } = "";
     /// <summary>Content hash of the engine file (hex prefix), naming this build in results and telemetry.</summary>
     public string EngineId { get; init; } = "";
+    /// <summary>fp32, fp16 or int8: what the engine was built with.</summary>
+    public string Precision { get; init; } = "fp32";
     public InferenceEngine Engine { get; }
     public InferenceContext Context { get; }
     public Preprocessor Preprocessor { get; }

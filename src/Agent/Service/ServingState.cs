@@ -66,7 +66,7 @@ public sealed class ServingState : IDisposable
         ModelId = engine.ModelId,
         ModelVersion = engine.Version,
         EngineId = engine.EngineId,
-        Precision = Precision.Fp32,
+        Precision = engine.Precision switch { "fp16" => Precision.Fp16, "int8" => Precision.Int8, _ => Precision.Fp32 },
         Backend = engine.Engine.Backend.Name,
     };
 

@@ -152,6 +152,12 @@ public sealed class DeviceLink : IAsyncDisposable
         return (Topics.ForStream(record.Stream), WireCodec.Encode(message, _options.PayloadFormat));
     }
 
+    /// <summary>Publishes the ONLINE status again (retained), e.g. when the deployment state it describes changed; a no-op while offline.</summary>
+    public void RefreshStatus()
+    {
+        if (Volatile.Read(ref _started) == 1 && !_stop.IsCancellationRequested && _client.State == MqttConnectionState.Connected) _ = PublishOnlineAsync();
+    }
+
     private void OnConnectionChanged(MqttConnectionChange change)
     {
         if (change.State == MqttConnectionState.Connected) _ = PublishOnlineAsync();

@@ -42,5 +42,41 @@ public sealed class DeployCommitTests
         Assert.Equal(Enumerable.Range((int)ids[0], ids.Count).Select(i => (long)i), ids); // no gap, across the swap
         Assert.All(fleet.Telemetry, t => Assert.Equal(0ul, t.Pipeline.FramesDropped));
         Assert.All(results, r => Assert.Equal(2, r.Classification.Top.Count));
+        Assert.Contains(fleet.Statuses, s => s.DeploymentState == "probation"); // the retained status follows the deployment
+    }
+
+    [Fact]
+    public async Task RollbackRebuildAndARepeatedDeployDoWhatTheySay()
+    {
+        await using var device = await DeviceUnderTest.CreateAsync();
+        await device.StartAgentAsync();
+        var fleet = device.Fleet;
+        byte[] artifact = File.ReadAllBytes(Artifacts.ClsModel);
+        string url = Artifacts.FileUrl(device.Root, "cls.onnx", artifact);
+        await fleet.SendAsync(Artifacts.Deploy("d-2", "2", ArtifactKind.Onnx, artifact, device.FleetKey, url: url,
+            validation: new ValidationPolicy { Probation = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(1)), AutoRollback = true }));
+        Assert.Equal(CommandState.Committed, (await fleet.WaitForReplyAsync("d-2", Long, device.AgentOutput, CommandState.Committed, CommandState.Failed, CommandState.RolledBack)).State);
+
+        // The same version again under a new id: nothing to do.
+        await fleet.SendAsync(Artifacts.Deploy("d-2-again", "2", ArtifactKind.Onnx, artifact, device.FleetKey, url: url));
+        var again = await fleet.WaitForReplyAsync("d-2-again", Long, device.AgentOutput, CommandState.Committed, CommandState.Rejected, CommandState.Failed);
+        Assert.Equal(CommandState.Committed, again.State);
+        Assert.Contains("already active", again.Reason);
+        Assert.DoesNotContain(fleet.RepliesTo("d-2-again"), r => r.State == CommandState.Building);
+
+        await fleet.SendAsync(new Command { CommandId = "rb", Rollback = new Rollback { Reason = "false positives" } });
+        var rolledBack = await fleet.WaitForReplyAsync("rb", Long, device.AgentOutput, CommandState.RolledBack, CommandState.Rejected);
+        Assert.Equal(CommandState.RolledBack, rolledBack.State);
+        Assert.Contains("false positives", rolledBack.Reason);
+        Assert.Equal("1", device.Store.Active(Artifacts.ModelId)?.Manifest.Version);
+        var afterRollback = rolledBack.Header.Time.ToDateTimeOffset();
+        await fleet.WaitAsync(f => f.Results.FirstOrDefault(r => r.Header.Time.ToDateTimeOffset() > afterRollback.AddSeconds(0.5)
+            && r.EngineId == device.Store.Active(Artifacts.ModelId)!.Manifest.EngineSha256[..16]), Long, "results from v1 again");
+
+        await fleet.SendAsync(new Command { CommandId = "rebuild-1", Rebuild = new Rebuild { Reason = "driver upgrade" } });
+        Assert.Equal(CommandState.Completed, (await fleet.WaitForReplyAsync("rebuild-1", Long, device.AgentOutput, CommandState.Completed, CommandState.Failed, CommandState.Rejected)).State);
+        Assert.Contains(fleet.RepliesTo("rebuild-1"), r => r.State == CommandState.Building);
+        await fleet.WaitAsync(f => f.Events.FirstOrDefault(e => e.Kind == "engine" && e.Message.Contains("rebuilt") && e.Message.Contains("driver upgrade")), Long, "a rebuilt event");
+        Assert.Equal("1", device.Store.Active(Artifacts.ModelId)?.Manifest.Version);
     }
 }
