@@ -97,6 +97,13 @@ public sealed partial class DeploymentManager
             candidate?.Dispose();
             Fail(id, deploy, e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug, not the artifact's fault: still end the deployment cleanly rather than leave it hanging.
+            _log.LogError(e, "deploy {Id}: unexpected failure", id);
+            candidate?.Dispose();
+            Fail(id, deploy, $"internal error: {e.GetType().Name}: {e.Message}");
+        }
         finally
         {
             lock (_gate)

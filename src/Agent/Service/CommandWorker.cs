@@ -18,7 +18,15 @@ public sealed class CommandWorker(DeviceLink link, DeploymentManager deployments
             await foreach (var command in link.Commands.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 log.LogDebug("command {Id}: {Body}", command.CommandId, command.BodyCase);
-                await deployments.HandleAsync(command, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await deployments.HandleAsync(command, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One command that trips a bug must not stop the device from taking the next.
+                    log.LogError(e, "command {Id} ({Body}) failed unexpectedly", command.CommandId, command.BodyCase);
+                }
             }
         }
         catch (OperationCanceledException)
