@@ -79,4 +79,26 @@ public sealed class DeployCommitTests
         await fleet.WaitAsync(f => f.Events.FirstOrDefault(e => e.Kind == "engine" && e.Message.Contains("rebuilt") && e.Message.Contains("driver upgrade")), Long, "a rebuilt event");
         Assert.Equal("1", device.Store.Active(Artifacts.ModelId)?.Manifest.Version);
     }
+
+    [Fact]
+    public async Task AnEngineBuiltForThisDeviceIsInstalledAsSentWithoutABuild()
+    {
+        await using var device = await DeviceUnderTest.CreateAsync();
+        await device.StartAgentAsync();
+        var fleet = device.Fleet;
+        var preprocess = new Camera.Processing.Pre.PreprocessConfig { Width = 192, Height = 48, Resize = Camera.Processing.Pre.ResizeMode.Stretch };
+        var factory = new Engines.EngineFactory(new EdgeAgent.Agent.Hosting.EngineSection(), preprocess);
+        byte[] engine = factory.Build(Artifacts.ClsModel, Engines.EngineFactory.Cpu(1), autotune: false, null, CancellationToken.None).File;
+
+        await fleet.SendAsync(Artifacts.Deploy("d-engine", "7", ArtifactKind.Engine, engine, device.FleetKey, chunkSize: 65_536));
+        await fleet.WaitForReplyAsync("d-engine", Long, device.AgentOutput, CommandState.Accepted);
+        for (int i = 0; i * 65_536 < engine.Length; i++) await fleet.SendAsync(Artifacts.Chunk("d-engine", engine, 65_536, i));
+        var end = await fleet.WaitForReplyAsync("d-engine", Long, device.AgentOutput, CommandState.Committed, CommandState.Failed, CommandState.RolledBack);
+        Assert.True(end.State == CommandState.Committed, $"{end.State}: {end.Reason}");
+        Assert.DoesNotContain(fleet.RepliesTo("d-engine"), r => r.State == CommandState.Building);
+        var active = device.Store.Active(Artifacts.ModelId)!;
+        Assert.Equal("7", active.Manifest.Version);
+        Assert.Equal("engine", active.Manifest.ArtifactKind);
+        Assert.Equal(engine, File.ReadAllBytes(active.FilePath(EdgeAgent.Agent.Store.EngineStore.EngineFile)));
+    }
 }
