@@ -45,6 +45,7 @@ public sealed class InferenceWorker(AgentOptions options, ServingState state, De
         }
         await using var _ = capture.ConfigureAwait(false);
         state.AttachRing(() => capture.Ring.Counters);
+        state.AttachCamera(() => capture.Health);
         log.LogInformation("camera {Source} streaming {Geometry}", FrameSourceUri.Redact(options.Camera.Source), capture.Ring.Geometry);
 
         using var results = new ResultStage(options, link, state, log);

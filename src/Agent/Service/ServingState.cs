@@ -1,5 +1,6 @@
 using EdgeAgent.Agent.Pipeline;
 using EdgeAgent.Camera.Ring;
+using EdgeAgent.Camera.Sources.Resilience;
 using EdgeAgent.Telemetry.Drift;
 using EdgeAgent.Telemetry.Metrics;
 using EdgeAgent.Telemetry.Wire;
@@ -18,6 +19,7 @@ public sealed class ServingState : IDisposable
     private long _processed;
     private string _deploymentState = "idle";
     private Func<RingCounters>? _ring;
+    private Func<SourceHealth?>? _camera;
 
     public ServingState(DriftThresholds thresholds)
     {
@@ -54,6 +56,10 @@ public sealed class ServingState : IDisposable
     /// <summary>The camera ring's counters (captured, dropped); zero until the camera runs.</summary>
     public RingCounters RingCounters => Volatile.Read(ref _ring)?.Invoke() ?? default;
     public void AttachRing(Func<RingCounters> counters) => Volatile.Write(ref _ring, counters);
+
+    /// <summary>The camera source's health (streaming, reconnecting, failed), null until the camera runs.</summary>
+    public SourceHealth? CameraHealth => Volatile.Read(ref _camera)?.Invoke();
+    public void AttachCamera(Func<SourceHealth?> health) => Volatile.Write(ref _camera, health);
 
     public EngineInfo? CurrentEngineInfo()
     {

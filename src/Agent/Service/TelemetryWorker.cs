@@ -1,4 +1,6 @@
 using EdgeAgent.Agent.Hosting;
+using EdgeAgent.Camera.Sources.Resilience;
+using EdgeAgent.Telemetry.Wire;
 using EdgeAgent.Telemetry.Drift;
 using EdgeAgent.Telemetry.Link;
 using EdgeAgent.Telemetry.Metrics;
@@ -16,6 +18,7 @@ public sealed class TelemetryWorker(AgentOptions options, ServingState state, De
 {
     private readonly ProcessSampler _process = new();
     private long _lastDropped;
+    private SourceState? _lastCamera;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,6 +36,28 @@ public sealed class TelemetryWorker(AgentOptions options, ServingState state, De
         }
     }
 
+    /// <summary>An event when the camera's state changes (lost, reconnecting, back), not every window.</summary>
+    private void ReportCamera(EngineInfo? engine)
+    {
+        if (state.CameraHealth is not { } health || health.State == _lastCamera) return;
+        bool first = _lastCamera is null;
+        _lastCamera = health.State;
+        if (first && health.State is SourceState.Starting or SourceState.Streaming) return;
+        var severity = health.State switch
+        {
+            SourceState.Streaming => Event.Types.Severity.Info,
+            SourceState.Failed => Event.Types.Severity.Error,
+            _ => Event.Types.Severity.Warning,
+        };
+        string message = health.State == SourceState.Streaming
+            ? $"camera {options.Camera.Name} streaming again after {health.Restarts} restarts"
+            : $"camera {options.Camera.Name} {health.State.ToString().ToLowerInvariant()}: {health.LastError ?? "no error given"}";
+        log.Log(severity == Event.Types.Severity.Info ? LogLevel.Information : LogLevel.Warning, "{Message}", message);
+        var e = new Event { Severity = severity, Kind = "camera", Message = message, Engine = engine };
+        e.Attributes["camera"] = options.Camera.Name;
+        link.Enqueue(e);
+    }
+
     private void Publish()
     {
         var window = state.Metrics.Rotate();
@@ -46,6 +71,7 @@ public sealed class TelemetryWorker(AgentOptions options, ServingState state, De
         if (drift.Shadow is not null) telemetry.Shadow = drift.Shadow;
         telemetry.Distributions.AddRange(drift.Distributions);
         link.Enqueue(telemetry);
+        ReportCamera(engine);
         if (log.IsEnabled(LogLevel.Debug) && window.Stages.TryGetValue(Telemetry.Wire.Stage.Inference, out var inference))
             log.LogDebug("window {Seconds:0.#} s: {Fps:0.##} fps, inference p50 {P50:0.#} ms p99 {P99:0.#} ms, end-to-end p99 {E2E:0.#} ms, dropped {Dropped}, rss {Rss} MiB, cpu {Cpu:0}%",
                 window.Length.TotalSeconds, window.Fps, inference.P50Micros / 1000, inference.P99Micros / 1000,

@@ -48,4 +48,17 @@ public sealed class ServiceLifecycleTests
         socket.Close();
         await receiving;
     }
+
+    [Fact]
+    public async Task ACameraThatStopsDeliveringIsReportedAsAnEventAndTheAgentStaysUp()
+    {
+        await using var device = await DeviceUnderTest.CreateAsync(c => c["Camera"]!["Source"] = "synthetic:320x96@20#frames=30");
+        await device.StartAgentAsync();
+        var camera = await device.Fleet.WaitAsync(f => f.Events.FirstOrDefault(e => e.Kind == "camera"), TimeSpan.FromSeconds(30), "a camera event", device.AgentOutput);
+        Assert.NotEqual(Event.Types.Severity.Info, camera.Severity);
+        Assert.Equal("test-cam", camera.Attributes["camera"]);
+        await device.Fleet.SendAsync(new Command { CommandId = "p", Ping = new Ping() });
+        await device.Fleet.WaitForReplyAsync("p", TimeSpan.FromSeconds(20), device.AgentOutput, CommandState.Completed);
+        Assert.False(device.Agent.HasExited);
+    }
 }
