@@ -3,7 +3,7 @@
 # (fp32 and fp16) against the reference executor, then benchmarks with the PyTorch peer timed
 # in the same call. Needs the self-contained binary (scripts/publish.sh) and the PP-OCR models
 # (scripts/fetch-models.sh); generates the zoo models itself.
-#   scripts/gpu-check.sh [--quick] [--no-peer]
+#   scripts/gpu-check.sh [--quick] [--no-peer] [--models resnet50,ppocr-det] [--precisions fp16]
 # Exit status: 0 when every accuracy check passed, 1 otherwise. Results also go to $OUT (or
 # /tmp/gpu-check) as text and JSON.
 set -uo pipefail
@@ -12,8 +12,17 @@ edgeagent="${EDGEAGENT:-$root/publish/linux-x64/edgeagent}"
 models="${MODELS:-$root/.cache/models}"
 out="${OUT:-/tmp/gpu-check}"     # text results
 work="${WORK:-/tmp/gpu-check-work}"  # engines, zoo models, kernel and timing caches
-quick=0; peer=1
-for a in "$@"; do case "$a" in --quick) quick=1 ;; --no-peer) peer=0 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
+quick=0; peer=1; only=""; precisions="fp32 fp16"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --no-peer) peer=0 ;;
+    --models) only=",$2,"; shift ;;
+    --precisions) precisions="${2//,/ }"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
 mkdir -p "$out" "$work"
 export EDGEAGENT_KERNEL_CACHE="$work/kernels"
 failures=0
@@ -34,9 +43,10 @@ cases=(
 )
 summary="$out/summary.txt"; : > "$summary"
 details="$out/details.txt"; : > "$details"
-for precision in fp32 fp16; do
+for precision in $precisions; do
   for c in "${cases[@]}"; do
     IFS='|' read -r name file shape l2limit coslimit <<<"$c"
+    [ -n "$only" ] && [[ "$only" != *",$name,"* ]] && continue
     [ -f "$file" ] || { echo "skip $name: $file missing" | tee -a "$summary"; continue; }
     engine="$work/$name.$precision.engine"
     tune=(); [ $quick = 1 ] && tune=(--no-autotune)
@@ -63,7 +73,7 @@ for precision in fp32 fp16; do
   done
 done
 
-{ echo "== ppocr-det fp16 per-layer profile"; "$edgeagent" engine bench --engine "$work/ppocr-det.fp16.engine" --iterations 50 --profile 2>&1 | tail -30; } >> "$details"
+[ -f "$work/ppocr-det.fp16.engine" ] && { echo "== ppocr-det fp16 per-layer profile"; "$edgeagent" engine bench --engine "$work/ppocr-det.fp16.engine" --iterations 50 --profile 2>&1 | tail -30; } >> "$details"
 
 # Batch 32 throughput and cold/warm build time of ResNet-50 FP16.
 rm -rf "$work/kernels" "$work/cold-cache.txt"

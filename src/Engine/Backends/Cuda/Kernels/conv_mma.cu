@@ -12,6 +12,11 @@
 #define MT (WTM / 16)
 #define NT (WTN / 8)
 #define A_VECS (BM * BK / 8 / NTHREADS)
+#define AS_BYTES (2 * BM * (BK + SPAD) * 2)
+#define BS_BYTES (2 * BK * (BN + SPAD) * 2)
+#define CS_PITCH (BN + 8)
+#define CS_BYTES (WTM * CS_PITCH * 4)
+#define SMEM_BYTES (AS_BYTES + BS_BYTES > CS_BYTES ? AS_BYTES + BS_BYTES : CS_BYTES)
 #if POINTWISE
 #define B_VECS (BN * BK / 8 / NTHREADS)
 #else
@@ -56,8 +61,11 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) conv_mma(
 {
     // A row-major (m, k); B k-major (k, n) so global rows land whole and ldmatrix.trans
     // produces the column-major fragments. Padding keeps ldmatrix rows in distinct banks.
-    __shared__ __align__(16) half_t As[2][BM][BK + SPAD];
-    __shared__ __align__(16) half_t Bs[2][BK][BN + SPAD];
+    // The epilogue reuses the same memory to stage accumulators (CS_BYTES) so that output rows
+    // leave in whole 16-byte pieces instead of scattered 2-byte stores.
+    __shared__ __align__(16) unsigned char smem[SMEM_BYTES];
+    half_t (*As)[BM][BK + SPAD] = reinterpret_cast<half_t (*)[BM][BK + SPAD]>(smem);
+    half_t (*Bs)[BK][BN + SPAD] = reinterpret_cast<half_t (*)[BK][BN + SPAD]>(smem + AS_BYTES);
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int warp_m = warp / WARPS_N, warp_n = warp % WARPS_N;
     const int n0 = blockIdx.x * BN, m0 = blockIdx.y * BM;
@@ -171,15 +179,63 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) conv_mma(
         }
     }
 
+    // Epilogue, one warp row at a time: fragments -> shared (float), then each thread takes 8
+    // consecutive pixels of one channel, so residual reads and output writes are 16-byte vectors.
+    float* cs = reinterpret_cast<float*>(smem);
+    const bool vector_ok = (ohw & 7) == 0;
+    for (int wm = 0; wm < WARPS_M; wm++)
+    {
+        __syncthreads();
+        if (warp_m == wm)
+        {
 #pragma unroll
-    for (int i = 0; i < MT; i++)
+            for (int i = 0; i < MT; i++)
 #pragma unroll
-        for (int j = 0; j < NT; j++)
-#pragma unroll
-            for (int r = 0; r < 4; r++)
+                for (int j = 0; j < NT; j++)
+                {
+                    int row = i * 16 + (lane >> 2), col = warp_n * WTN + j * 8 + (lane & 3) * 2;
+                    *(float2*)&cs[row * CS_PITCH + col] = make_float2(acc[i][j][0], acc[i][j][1]);
+                    *(float2*)&cs[(row + 8) * CS_PITCH + col] = make_float2(acc[i][j][2], acc[i][j][3]);
+                }
+        }
+        __syncthreads();
+        for (int u = tid; u < WTM * (BN / 8); u += NTHREADS)
+        {
+            int row = u / (BN / 8), c8 = (u % (BN / 8)) * 8;
+            int mloc = m0 + wm * WTM + row, n = n0 + c8;
+            if (mloc >= p.m_per_group || n >= p.npix) continue;
+            int co = group * p.m_per_group + mloc;
+            const float* v = &cs[row * CS_PITCH + c8];
+            if (p.splits > 1)
             {
-                int mloc = m0 + warp_m * WTM + i * 16 + (lane >> 2) + (r >= 2 ? 8 : 0);
-                int nn = n0 + warp_n * WTN + j * 8 + (lane & 3) * 2 + (r & 1);
-                conv_store(p, acc[i][j][r], group, split, mloc, nn, bias, residual, y, partial);
+                float* dst = partial + ((size_t)split * p.m + co) * p.npix + n;
+#pragma unroll
+                for (int e = 0; e < 8; e++) if (n + e < p.npix) dst[e] = v[e];
+                continue;
             }
+            float b = bias[co];
+            if (vector_ok)
+            {
+                int img = n / ohw, pix = n - img * ohw;
+                size_t o = ((size_t)img * p.m + co) * ohw + pix;
+                uint4 res = p.has_residual ? *(const uint4*)&residual[o] : make_uint4(0, 0, 0, 0);
+                const half_t* rh = (const half_t*)&res;
+                uint4 out;
+                half_t* oh = (half_t*)&out;
+#pragma unroll
+                for (int e = 0; e < 8; e++) oh[e] = to_half(epilogue(v[e] + b, p.ep, p.has_residual != 0, load_f(rh[e])));
+                *(uint4*)&y[o] = out;
+            }
+            else
+            {
+                for (int e = 0; e < 8 && n + e < p.npix; e++)
+                {
+                    int img = (n + e) / ohw, pix = n + e - img * ohw;
+                    size_t o = ((size_t)img * p.m + co) * ohw + pix;
+                    float r = p.has_residual ? load_f(residual[o]) : 0.f;
+                    store_f(&y[o], epilogue(v[e] + b, p.ep, p.has_residual != 0, r));
+                }
+            }
+        }
+    }
 }
