@@ -2,14 +2,15 @@
 # Installs what the build, the tests and the demo need, idempotently and quietly:
 #   Debian packages: mosquitto + libmosquitto1 (MQTT), ffmpeg (camera sources, test clips),
 #   socat (serial tests), openssl (test certificates), graphviz (graph dumps), nodejs + npm,
-#   systemd (systemd-analyze checks the service unit).
+#   systemd (systemd-analyze checks the service unit), fonts-dejavu-core (scripts/render-calib.sh
+#   draws the INT8 calibration images with it).
 #   npm: onnxruntime-node (test oracle and benchmark peer only) into .cache/ort.
 # Run as root on Debian/Ubuntu. Safe to run again: it only installs what is missing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-apt_packages=(mosquitto libmosquitto1 ffmpeg socat openssl graphviz ca-certificates)
+apt_packages=(mosquitto libmosquitto1 ffmpeg socat openssl graphviz ca-certificates fonts-dejavu-core)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)

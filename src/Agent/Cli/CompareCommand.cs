@@ -23,9 +23,25 @@ public static class CompareCommand
         var perLayer = new Option<bool>("--per-layer") { Description = "Also compare every intermediate tensor both graphs have" };
         var seed = new Option<int>("--seed") { Description = "Seed for random inputs", DefaultValueFactory = _ => 1 };
         var verifyKey = new Option<string?>("--verify-key") { Description = "Public key the engine's signature must verify against" };
-        var command = new Command("compare", "Compare an engine's outputs with the reference executor's") { engine, model, inputs, shapes, perLayer, seed, verifyKey };
-        command.SetAction(parse => Run(output, parse.GetValue(engine)!, parse.GetValue(model)!, parse.GetValue(inputs) ?? [],
-            parse.GetValue(shapes) ?? [], parse.GetValue(perLayer), parse.GetValue(seed), parse.GetValue(verifyKey)));
+        var data = new Option<string?>("--data") { Description = "Folder of images or .npy inputs: accuracy report of the engine vs the FP32 reference over all of them" };
+        var dataCount = new Option<int>("--data-count") { Description = "Use the first N files of --data (default: all)" };
+        var dataPreprocess = new Option<string>("--data-preprocess")
+        {
+            Description = $"Image pre-processing for --data: {string.Join(", ", CalibrationData.Presets)}, or a PreprocessConfig JSON file", DefaultValueFactory = _ => "imagenet",
+        };
+        var task = new Option<string>("--task") { Description = "Task metric for --data: auto (from output shapes), classification, db, yolo, none", DefaultValueFactory = _ => "auto" };
+        task.AcceptOnlyFromAmong("auto", "classification", "db", "yolo", "none");
+        var fp32 = new Option<string>("--fp32") { Description = "FP32 side of --data: reference (the golden executor) or cpu (an FP32 CPU engine built from the model: faster)", DefaultValueFactory = _ => "reference" };
+        fp32.AcceptOnlyFromAmong("reference", "cpu");
+        var command = new Command("compare", "Compare an engine's outputs with the reference executor's")
+        {
+            engine, model, inputs, shapes, perLayer, seed, verifyKey, data, dataCount, dataPreprocess, task, fp32,
+        };
+        command.SetAction(parse => parse.GetValue(data) is { } folder
+            ? AccuracyReport.Run(output, parse.GetValue(engine)!, parse.GetValue(model)!, folder, parse.GetValue(dataCount), parse.GetValue(dataPreprocess)!,
+                parse.GetValue(task)!, parse.GetValue(fp32)!, parse.GetValue(shapes) ?? [], parse.GetValue(verifyKey))
+            : Run(output, parse.GetValue(engine)!, parse.GetValue(model)!, parse.GetValue(inputs) ?? [],
+                parse.GetValue(shapes) ?? [], parse.GetValue(perLayer), parse.GetValue(seed), parse.GetValue(verifyKey)));
         return command;
     }
 
