@@ -75,6 +75,7 @@ public sealed partial class DeploymentManager
             if (verdict is null || !AutoRollback(deploy))
             {
                 _journal.Move(id, DeploymentState.Committed, verdict is null ? "" : $"probation failed ({verdict}) but auto_rollback is off");
+                EndFlight(id);
                 Send(new Reply { CommandId = id, State = CommandState.Committed, Reason = verdict ?? "" });
                 Event(Telemetry.Wire.Event.Types.Severity.Info, "deployment", $"{deploy.ModelId} {deploy.Version} committed");
                 _log.LogInformation("deploy {Id}: committed", id);
@@ -106,12 +107,21 @@ public sealed partial class DeploymentManager
         }
         finally
         {
-            lock (_gate)
-            {
-                if (_inFlight == id) _inFlight = null;
-                if (_chunked.Remove(id, out var transfer)) transfer.Dispose();
-            }
+            EndFlight(id);
             if (!cancellationToken.IsCancellationRequested) SetPhase("idle");
+        }
+    }
+
+    /// <summary>
+    /// The deployment no longer blocks another one. Called before its final reply goes out: a fleet
+    /// that sends the next deploy the moment it reads "committed" must not be told this one is still running.
+    /// </summary>
+    private void EndFlight(string id)
+    {
+        lock (_gate)
+        {
+            if (_inFlight == id) _inFlight = null;
+            if (_chunked.Remove(id, out var transfer)) transfer.Dispose();
         }
     }
 
@@ -166,7 +176,6 @@ public sealed partial class DeploymentManager
             throw new DeploymentException($"model '{deploy.ModelId}' already has a different version '{deploy.Version}' on this device; deploy under a new version");
         }
         if (ArtifactDownloader.Sha256Of(artifact) != deploy.Sha256) throw new DeploymentException("artifact changed on disk since it was verified");
-        var backend = _factory.Backend(_factory.LiveThreads);
         if (deploy.Kind == ArtifactKind.Onnx)
         {
             Move(id, DeploymentState.Building, from is DeploymentState.Building ? from : CurrentState(id));
@@ -174,39 +183,61 @@ public sealed partial class DeploymentManager
             Send(new Reply { CommandId = id, State = CommandState.Building, ProgressPercent = 0 });
             await HoldAsync(DeploymentState.Building, cancellationToken).ConfigureAwait(false);
             var progress = new BuildReplies(id, this);
-            var built = await LowPriority.RunAsync(() => BuildForPolicy(id, artifact, backend, deploy.Precision, progress, cancellationToken),
+            var calibration = CalibrationFrames(deploy.Precision);
+            var built = await LowPriority.RunAsync(() => BuildForPolicy(id, artifact, deploy.Precision, calibration, progress, cancellationToken),
                 "edgeagent-build", cancellationToken).ConfigureAwait(false);
             Send(new Reply { CommandId = id, State = CommandState.Building, ProgressPercent = 100 });
             return Stage(deploy, "onnx", built.File, artifact, built.Plan.Precision);
         }
         byte[] file = await File.ReadAllBytesAsync(artifact, cancellationToken).ConfigureAwait(false);
-        if (EngineFactory.Mismatch(file, $"engine {deploy.Version}", backend) is { } mismatch)
+        if (_factory.Mismatch(file, $"engine {deploy.Version}") is { } mismatch)
             throw new DeploymentException($"artifact is not an engine for this device: {mismatch}");
         return Stage(deploy, "engine", file, null, Engine.Format.EngineSerializer.Read(file, "engine").Precision);
     }
 
     /// <summary>Builds at the deploy's precision; with allow_fallback, a precision this backend cannot build falls back to fp32.</summary>
-    private BuiltEngine BuildForPolicy(string id, string onnx, Engine.Runtime.IBackend backend, PrecisionPolicy? policy, IProgress<BuildProgress>? progress,
-        CancellationToken cancellationToken)
+    private BuiltEngine BuildForPolicy(string id, string onnx, PrecisionPolicy? policy, IReadOnlyList<float[]> calibration,
+        IProgress<BuildProgress>? progress, CancellationToken cancellationToken)
     {
         string precision = policy?.Precision switch { Precision.Fp16 => "fp16", Precision.Int8 => "int8", _ => "fp32" };
         try
         {
-            return Build(onnx, backend, progress, cancellationToken, precision);
+            return Build(onnx, _factory.Backend(_factory.LiveThreads, precision), progress, cancellationToken, precision, calibration);
         }
         catch (EngineUserException e) when (precision != "fp32" && policy!.AllowFallback)
         {
             _log.LogWarning("deploy {Id}: {Precision} build failed ({Error}); building fp32 as allow_fallback permits", id, precision, e.Message);
-            return Build(onnx, backend, progress, cancellationToken);
+            return Build(onnx, _factory.Backend(_factory.LiveThreads), progress, cancellationToken);
         }
     }
 
+    /// <summary>
+    /// INT8 scales from what this camera sees: the recent golden frames, pre-processed as the live
+    /// loop does. A bundled cache is a QDQ model's own scales; a dataset URL is not fetched yet.
+    /// </summary>
+    private IReadOnlyList<float[]> CalibrationFrames(PrecisionPolicy? policy)
+    {
+        if (policy is not { Precision: Precision.Int8 } || policy.Calibration is not { } calibration) return [];
+        if (calibration.Source == CalibrationPolicy.Types.Source.DatasetUrl)
+            throw new DeploymentException("calibration from a dataset URL is not supported by this agent; use recent frames or a QDQ model");
+        if (calibration.Source != CalibrationPolicy.Types.Source.RecentFrames) return [];
+        var frames = _state.Golden.Snapshot(calibration.Frames > 0 ? (int)calibration.Frames : GoldenFrames.Capacity);
+        if (frames.Count == 0) throw new DeploymentException("no camera frames yet to calibrate INT8 with; try again once the camera streams");
+        var pre = new Camera.Processing.Pre.Preprocessor(_factory.Preprocess);
+        return frames.Select(f =>
+        {
+            var input = new float[_factory.Preprocess.TensorLength];
+            pre.Run(f.Pixels, f.Geometry, input);
+            return input;
+        }).ToList();
+    }
+
     private BuiltEngine Build(string onnx, Engine.Runtime.IBackend backend, IProgress<BuildProgress>? progress, CancellationToken cancellationToken,
-        string precision = "fp32")
+        string precision = "fp32", IReadOnlyList<float[]>? calibration = null)
     {
         try
         {
-            return _factory.Build(onnx, backend, _options.Engine.Autotune, progress, cancellationToken, precision);
+            return _factory.Build(onnx, backend, _options.Engine.Autotune, progress, cancellationToken, precision, calibration);
         }
         catch (Google.Protobuf.InvalidProtocolBufferException e)
         {
@@ -219,7 +250,7 @@ public sealed partial class DeploymentManager
         var manifest = new VersionManifest
         {
             ModelId = deploy.ModelId, Version = deploy.Version, ArtifactKind = kind, ArtifactSha256 = deploy.Sha256,
-            EngineSha256 = Sha256(engine), Precision = precision, Fingerprint = _factory.Backend(1).Fingerprint.ToString(),
+            EngineSha256 = Sha256(engine), Precision = precision, Fingerprint = Engine.Format.EngineSerializer.Read(engine, "staged engine").Fingerprint.ToString(),
             PreprocessJson = _factory.Preprocess.ToJson(),
         };
         return _store.Stage(manifest, dir =>
@@ -237,7 +268,7 @@ public sealed partial class DeploymentManager
         byte[] file = File.ReadAllBytes(version.FilePath(EngineStore.EngineFile));
         try
         {
-            var (plan, engine) = _factory.Open(file, $"{version.Manifest.ModelId} {version.Manifest.Version}", _factory.Backend(_factory.LiveThreads));
+            var (plan, engine) = _factory.Open(file, $"{version.Manifest.ModelId} {version.Manifest.Version}");
             return _factory.Load(version.Manifest.ModelId, version.Manifest.Version, Sha256(file)[..16], engine, plan.Precision);
         }
         catch (Engine.Format.EngineFormatException e)
@@ -274,6 +305,7 @@ public sealed partial class DeploymentManager
                 RollBackStore(deploy.ModelId, deploy.Version);
                 ReloadActive();
                 _journal.Move(id, DeploymentState.RolledBack, reason);
+                EndFlight(id);
                 Send(new Reply { CommandId = id, State = CommandState.RolledBack, Reason = reason });
                 return;
             }
@@ -283,6 +315,7 @@ public sealed partial class DeploymentManager
         {
             _log.LogError("deploy {Id}: recording the failure failed too: {Error}", id, e.Message);
         }
+        EndFlight(id);
         Send(new Reply { CommandId = id, State = CommandState.Failed, Reason = reason });
         Event(Telemetry.Wire.Event.Types.Severity.Warning, "deployment", $"{deploy.ModelId} {deploy.Version} failed: {reason}");
         CleanUp(id);

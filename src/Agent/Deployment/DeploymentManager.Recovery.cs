@@ -46,6 +46,7 @@ public sealed partial class DeploymentManager
         RollBackStore(deploy.ModelId, deploy.Version);
         ReloadActive();
         _journal.Move(id, DeploymentState.RolledBack, reason);
+        EndFlight(id);
         Send(new Reply { CommandId = id, State = CommandState.RolledBack, Reason = reason });
         Event(Telemetry.Wire.Event.Types.Severity.Warning, "deployment", $"{deploy.ModelId} {deploy.Version} rolled back: {reason}");
     }
@@ -136,7 +137,7 @@ public sealed partial class DeploymentManager
         SetPhase("rebuilding");
         try
         {
-            var backend = _factory.Backend(_factory.LiveThreads);
+            var backend = _factory.Backend(_factory.LiveThreads, version.Manifest.Precision);
             var built = await LowPriority.RunAsync(() => Build(version.FilePath(EngineStore.ModelFile), backend, null, cancellationToken, version.Manifest.Precision),
                 "edgeagent-rebuild", cancellationToken).ConfigureAwait(false);
             var updated = _store.ReplaceEngine(version.Manifest.ModelId, version.Manifest.Version, built.File,
@@ -211,9 +212,9 @@ public sealed partial class DeploymentManager
             _log.LogWarning("no engine for {Model} yet: waiting for a deployment", ModelId);
             return;
         }
-        var backend = _factory.Backend(_factory.LiveThreads);
+        var backend = _factory.Backend(_factory.LiveThreads, active.Manifest.Precision);
         byte[] file = await File.ReadAllBytesAsync(active.FilePath(EngineStore.EngineFile), cancellationToken).ConfigureAwait(false);
-        if (EdgeAgent.Agent.Engines.EngineFactory.Mismatch(file, $"{ModelId} {active.Manifest.Version}", backend) is not { } mismatch)
+        if (_factory.Mismatch(file, $"{ModelId} {active.Manifest.Version}") is not { } mismatch)
         {
             _state.Slot.Swap(LoadStored(active));
             _log.LogInformation("serving {Model} {Version} on the {Backend} backend", ModelId, active.Manifest.Version, backend.Name);

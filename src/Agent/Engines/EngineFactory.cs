@@ -8,6 +8,8 @@ using EdgeAgent.Engine.Build;
 using EdgeAgent.Engine.Format;
 using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Onnx;
+using EdgeAgent.Engine.Quantization;
+using EdgeAgent.Engine.Tensors;
 using EdgeAgent.Engine.Runtime;
 
 namespace EdgeAgent.Agent.Engines;
@@ -27,8 +29,11 @@ public sealed class EngineFactory(EngineSection options, PreprocessConfig prepro
 
     public PreprocessConfig Preprocess => preprocess;
 
-    /// <summary>The backend live engines run on (throws a user error when "cuda" is asked for and absent).</summary>
-    public IBackend Backend(int threads) => EngineSource.Backend(options.Backend, threads);
+    /// <summary>
+    /// The backend engines of <paramref name="precision"/> run on: "auto" is the GPU when its
+    /// backend runs here at that precision, else the CPU; "cuda" without a GPU is a user error.
+    /// </summary>
+    public IBackend Backend(int threads, string precision = "fp32") => EngineSource.Backend(options.Backend, threads, precision);
 
     /// <summary>The CPU, for serving while the real backend's engine is rebuilt.</summary>
     public static IBackend Cpu(int threads) => EngineSource.Backend("cpu", threads);
@@ -39,8 +44,9 @@ public sealed class EngineFactory(EngineSection options, PreprocessConfig prepro
     /// Builds an engine from an ONNX file for <paramref name="backend"/> with the live loop's
     /// input size. Runs on the caller's thread: callers put it on a low-priority one.
     /// </summary>
+    /// <param name="calibration">Pre-processed input frames (NCHW float) to calibrate INT8 scales with; none for fp32.</param>
     public BuiltEngine Build(string onnxPath, IBackend backend, bool autotune, IProgress<BuildProgress>? progress, CancellationToken cancellationToken,
-        string precision = "fp32")
+        string precision = "fp32", IReadOnlyList<float[]>? calibration = null)
     {
         var header = OnnxImporter.Load(onnxPath);
         if (header.Graph.Inputs.Count != 1)
@@ -55,22 +61,45 @@ public sealed class EngineFactory(EngineSection options, PreprocessConfig prepro
             Precision = precision,
             Threads = Math.Max(1, options.BuildThreads),
             Progress = progress,
+            Calibration = calibration is { Count: > 0 }
+                ? new CalibrationOptions
+                {
+                    Data = calibration.Select(frame => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
+                    {
+                        [input.Name] = Tensor.FromFloats(frame, 1, 3, preprocess.Height, preprocess.Width),
+                    }).ToList(),
+                }
+                : null,
         };
         var result = EngineBuilder.BuildFile(onnxPath, config, shapes, cancellationToken);
         return new BuiltEngine(EngineSerializer.Write(result.Plan), result.Plan, result.Engine);
     }
 
-    /// <summary>Reads an engine file (integrity checked) and compiles it for <paramref name="backend"/>.</summary>
-    public (EnginePlan Plan, InferenceEngine Engine) Open(byte[] file, string name, IBackend backend)
+    /// <summary>Reads an engine file (integrity checked) and compiles it for the backend of its precision here.</summary>
+    public (EnginePlan Plan, InferenceEngine Engine) Open(byte[] file, string name)
     {
         var plan = EngineSerializer.Read(file, name);
+        var backend = Backend(options.Threads, plan.Precision);
         Dictionary<string, int[]>? shapes = null;
         if (plan.Profiles.Count > 0)
             shapes = plan.Profiles[0].Inputs.ToDictionary(r => r.Input, _ => new[] { 1, 3, preprocess.Height, preprocess.Width });
         return (plan, plan.Compile(WithRequestedDelay(backend, plan.Model.Metadata), shapes));
     }
 
-    /// <summary>Why an engine file cannot run on <paramref name="backend"/> (another GPU, driver, CPU or format), or null.</summary>
+    /// <summary>Why an engine file cannot run here (another GPU, driver, CPU or format), or null.</summary>
+    public string? Mismatch(byte[] file, string name)
+    {
+        try
+        {
+            return Mismatch(file, name, Backend(1, EngineSerializer.Read(file, name).Precision));
+        }
+        catch (EngineFormatException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Why an engine file cannot run on <paramref name="backend"/>, or null.</summary>
     public static string? Mismatch(byte[] file, string name, IBackend backend)
     {
         try

@@ -101,4 +101,26 @@ public sealed class DeployCommitTests
         Assert.Equal("engine", active.Manifest.ArtifactKind);
         Assert.Equal(engine, File.ReadAllBytes(active.FilePath(EdgeAgent.Agent.Store.EngineStore.EngineFile)));
     }
+
+    [Fact]
+    public async Task AnInt8DeployIsCalibratedOnRecentCameraFramesAndValidatedAgainstTheFp32Engine()
+    {
+        await using var device = await DeviceUnderTest.CreateAsync();
+        await device.StartAgentAsync();
+        var fleet = device.Fleet;
+        await fleet.WaitAsync(f => f.Telemetry.FirstOrDefault(t => t.Pipeline.Frames > 10), Long, "frames for calibration", device.AgentOutput);
+        byte[] artifact = File.ReadAllBytes(Artifacts.ClsModel);
+        var deploy = Artifacts.Deploy("d-int8", "2", ArtifactKind.Onnx, artifact, device.FleetKey, url: Artifacts.FileUrl(device.Root, "cls.onnx", artifact),
+            validation: new ValidationPolicy { MinCosine = 0.9, Probation = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(2)), AutoRollback = true });
+        deploy.Deploy.Precision = new PrecisionPolicy
+        {
+            Precision = Precision.Int8, Calibration = new CalibrationPolicy { Source = CalibrationPolicy.Types.Source.RecentFrames, Frames = 8 },
+        };
+        await fleet.SendAsync(deploy);
+        var end = await fleet.WaitForReplyAsync("d-int8", Long, device.AgentOutput, CommandState.Committed, CommandState.Failed, CommandState.RolledBack);
+        Assert.True(end.State == CommandState.Committed, $"{end.State}: {end.Reason}\n{device.AgentOutput()}");
+        Assert.Equal("int8", device.Store.Active(Artifacts.ModelId)!.Manifest.Precision);
+        await fleet.WaitAsync(f => f.Telemetry.LastOrDefault(t => t.Engine?.ModelVersion == "2" && t.Engine.Precision == Precision.Int8 && t.Pipeline.Frames > 0),
+            Long, "telemetry from the int8 engine");
+    }
 }
