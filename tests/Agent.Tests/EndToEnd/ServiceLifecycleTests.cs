@@ -61,4 +61,38 @@ public sealed class ServiceLifecycleTests
         await device.Fleet.WaitForReplyAsync("p", TimeSpan.FromSeconds(20), device.AgentOutput, CommandState.Completed);
         Assert.False(device.Agent.HasExited);
     }
+
+    [Fact]
+    public async Task AStuckPipelineStopsTheWatchdogPings()
+    {
+        // The installed model sleeps 400 ms in each layer: a frame takes seconds while more wait in the ring.
+        await using var device = await DeviceUnderTest.CreateAsync();
+        string slow = Path.Combine(device.Root, "slow.onnx");
+        File.WriteAllBytes(slow, Artifacts.WithMetadata(Artifacts.ClsModel, Engines.EngineFactory.DelayMetadataKey, "400"));
+        device.Config["Model"]!["Onnx"] = slow;
+        string socketPath = Path.Combine(device.Root, "notify.sock");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+        await device.StartAgentAsync(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "1000000" });
+
+        // Watch 4 s (eight half-intervals) once frames are queued: STATUS keeps coming, WATCHDOG at most once (the first check may see the start).
+        await Task.Delay(1500);
+        var seen = new List<string>();
+        var buffer = new byte[4096];
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(4);
+        while (DateTime.UtcNow < until)
+        {
+            using var wait = new CancellationTokenSource(until - DateTime.UtcNow + TimeSpan.FromMilliseconds(10));
+            try
+            {
+                int n = await socket.ReceiveAsync(buffer, SocketFlags.None, wait.Token);
+                seen.Add(Encoding.UTF8.GetString(buffer, 0, n));
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        Assert.True(seen.Count(m => m.StartsWith("STATUS=", StringComparison.Ordinal)) >= 4, string.Join(" | ", seen));
+        Assert.True(seen.Count(m => m == "WATCHDOG=1") <= 1, string.Join(" | ", seen));
+    }
 }
