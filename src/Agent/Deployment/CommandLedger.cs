@@ -38,6 +38,14 @@ public sealed class CommandLedger
         }
     }
 
+    /// <summary>Forgets all but the newest <paramref name="keep"/> replies (a fleet repeats a command within hours, not years).</summary>
+    public int Prune(int keep = 10_000)
+    {
+        var files = new DirectoryInfo(_directory).GetFiles("*.reply").OrderByDescending(f => f.LastWriteTimeUtc).Skip(keep).ToList();
+        foreach (var file in files) file.Delete();
+        return files.Count;
+    }
+
     public void Record(Reply reply)
     {
         var copy = reply.Clone();

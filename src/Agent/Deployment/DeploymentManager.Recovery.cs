@@ -164,6 +164,7 @@ public sealed partial class DeploymentManager
     {
         _stopping = stopping;
         foreach (var action in _store.Recover()) _log.LogWarning("store recovery: {Action}", action);
+        if (_ledger.Prune() is > 0 and var forgotten) _log.LogInformation("forgot the replies of {Count} old commands", forgotten);
         var (unfinished, damaged) = _journal.Unfinished();
         foreach (var problem in damaged) _log.LogError("deployment journal: {Problem}", problem);
         foreach (var record in unfinished.Where(r => r.State.OnRestart() == ResumeAction.RollBack))

@@ -120,7 +120,12 @@ public sealed partial class DeploymentManager : IDisposable
             _log.LogInformation("deploy {Id}: precision policy ignored for an engine artifact", id);
         lock (_gate)
         {
-            if (_inFlight is { } other) { Reject(id, $"deployment '{other}' is still in progress; send this one after it ends"); return; }
+            if (_inFlight is { } other)
+            {
+                // Not recorded: the same command may be sent again once the other one ended.
+                Send(new Reply { CommandId = id, State = CommandState.Rejected, Reason = $"deployment '{other}' is still in progress; send this one after it ends" });
+                return;
+            }
             _inFlight = id;
         }
         try
