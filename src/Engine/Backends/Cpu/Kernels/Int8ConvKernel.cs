@@ -11,8 +11,17 @@ namespace EdgeAgent.Engine.Backends.Cpu.Kernels;
 /// </summary>
 public sealed unsafe class Int8ConvKernel
 {
-    /// <summary>Output pixels per work item: a B block of K × 64 bytes stays in L2 for every row panel.</summary>
-    public const int BlockColumns = 64;
+    /// <summary>
+    /// Output pixels per work item: as many as keep the packed B block near 128 KiB (it stays in
+    /// L2 for every row panel), 64 to 512. Packing pays a fixed cost per k row and block, so
+    /// narrow blocks made layers with few output channels (PP-OCR's 96 → 24 3×3 convs) spend
+    /// more time packing than multiplying.
+    /// </summary>
+    public static int BlockColumns(Conv2dShape s)
+    {
+        int paddedK = (s.KPerGroup + 3) / 4 * 4;
+        return Math.Clamp(131072 / paddedK / Int8Panels.NR * Int8Panels.NR, 64, 512);
+    }
 
     private readonly Int8PackedWeights[] _groups;
 
@@ -38,9 +47,8 @@ public sealed unsafe class Int8ConvKernel
     /// <summary>Bytes of workspace per thread: the packed B block, four staging rows, the int32 tile rows and two float rows.</summary>
     public static long SlotBytes(Conv2dShape s)
     {
-        int paddedK = (s.KPerGroup + 3) / 4 * 4;
-        long bytes = (long)paddedK * BlockColumns + Int8Panels.StagingBytes(BlockColumns)
-            + 4L * Int8PackedWeights.MR * BlockColumns + 2 * 4L * BlockColumns;
+        int paddedK = (s.KPerGroup + 3) / 4 * 4, nc = BlockColumns(s);
+        long bytes = (long)paddedK * nc + Int8Panels.StagingBytes(nc) + 4L * Int8PackedWeights.MR * nc + 2 * 4L * nc;
         return (bytes + 63) / 64 * 64;
     }
 
@@ -57,7 +65,7 @@ public sealed unsafe class Int8ConvKernel
         public Int8Epilogue Epilogue;
         public byte* Workspace;
         public long SlotBytes;
-        public int ColumnBlocks, RowChunks, PanelsPerChunk, Tasks, Next;
+        public int ColumnBlocks, RowChunks, PanelsPerChunk, Tasks, Next, BlockColumns, SlotColumns;
         public int Image, Group;
         public delegate*<byte*, sbyte*, int, int*, int, void> Micro;
     }
@@ -97,7 +105,10 @@ public sealed unsafe class Int8ConvKernel
         var s = Shape;
         int threads = pool?.Threads ?? 1;
         int plane = s.OutH * s.OutW;
-        int columnBlocks = (plane + BlockColumns - 1) / BlockColumns;
+        int slotColumns = BlockColumns(s);
+        // Blocks no wider than gives every thread two, so small planes still spread.
+        int blockColumns = Math.Min(slotColumns, Math.Max(Int8Panels.NR, (plane / (2 * threads) + Int8Panels.NR - 1) / Int8Panels.NR * Int8Panels.NR));
+        int columnBlocks = (plane + blockColumns - 1) / blockColumns;
         int panels = _groups[0].PaddedM / Int8PackedWeights.MR;
         // Few pixels (late layers): split rows too, so every thread has work.
         int rowChunks = Math.Min(panels, Math.Max(1, (2 * threads + columnBlocks - 1) / columnBlocks));
@@ -107,6 +118,7 @@ public sealed unsafe class Int8ConvKernel
         {
             Shape = new Int8ConvGeometry(s), Epilogue = epilogue,
             Workspace = (byte*)(((nint)workspace + 63) & ~(nint)63), SlotBytes = SlotBytes(s),
+            BlockColumns = blockColumns, SlotColumns = slotColumns,
             ColumnBlocks = columnBlocks, RowChunks = rowChunks, PanelsPerChunk = perChunk, Tasks = columnBlocks * rowChunks,
             Micro = Isa switch
             {
@@ -143,17 +155,18 @@ public sealed unsafe class Int8ConvKernel
         ref readonly var s = ref a->Shape;
         byte* ws = a->Workspace + slot * a->SlotBytes;
         int paddedK = a->PaddedK, groups = paddedK / 4;
+        int slotColumns = a->SlotColumns, blockColumns = a->BlockColumns;
         byte* packed = ws;
-        sbyte* staging = (sbyte*)(packed + (long)paddedK * BlockColumns);
-        int* tile = (int*)(staging + Int8Panels.StagingBytes(BlockColumns));
-        float* scratch = (float*)(tile + Int8PackedWeights.MR * BlockColumns);
-        float* residualScratch = scratch + BlockColumns;
+        sbyte* staging = (sbyte*)(packed + (long)paddedK * slotColumns);
+        int* tile = (int*)(staging + Int8Panels.StagingBytes(slotColumns));
+        float* scratch = (float*)(tile + Int8PackedWeights.MR * slotColumns);
+        float* residualScratch = scratch + slotColumns;
         int plane = s.OutH * s.OutW;
         int task;
         while ((task = Interlocked.Increment(ref a->Next) - 1) < a->Tasks)
         {
             int block = task / a->RowChunks, chunk = task % a->RowChunks;
-            int n0 = block * BlockColumns, nc = Math.Min(BlockColumns, plane - n0);
+            int n0 = block * blockColumns, nc = Math.Min(blockColumns, plane - n0);
             int tiles = Int8Panels.RoundUp(nc) / Int8Panels.NR;
             Int8Panels.Pack(a->X, s, a->K, paddedK, n0, nc, packed, staging);
             int firstPanel = chunk * a->PanelsPerChunk;
@@ -162,13 +175,13 @@ public sealed unsafe class Int8ConvKernel
             {
                 sbyte* panel = a->Weights + (long)p * Int8PackedWeights.MR * paddedK;
                 for (int t = 0; t < tiles; t++)
-                    a->Micro(packed + (long)t * paddedK * Int8Panels.NR, panel, groups, tile + t * Int8Panels.NR, BlockColumns);
+                    a->Micro(packed + (long)t * paddedK * Int8Panels.NR, panel, groups, tile + t * Int8Panels.NR, slotColumns);
                 int rows = Math.Min(Int8PackedWeights.MR, a->RowsInGroup - p * Int8PackedWeights.MR);
                 for (int r = 0; r < rows; r++)
                 {
                     int mLocal = p * Int8PackedWeights.MR + r, m = a->Group * s.MPerGroup + mLocal;
                     long index = ((long)a->Image * s.M + m) * plane + n0;
-                    a->Epilogue.Row(tile + r * BlockColumns, nc, a->Correction[mLocal], a->RowScale[mLocal], m, index, scratch, residualScratch);
+                    a->Epilogue.Row(tile + r * slotColumns, nc, a->Correction[mLocal], a->RowScale[mLocal], m, index, scratch, residualScratch);
                 }
             }
         }

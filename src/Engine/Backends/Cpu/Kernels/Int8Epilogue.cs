@@ -65,19 +65,18 @@ public readonly unsafe struct Int8Epilogue
     public static void Quantize(float* f, int count, float inverse, sbyte* q, int min = -QuantizedOps.QMax, int zeroPoint = 0)
     {
         int w = Vector<float>.Count, i = 0;
-        if (w >= 8)
+        var vi = new Vector<float>(inverse);
+        var lo = new Vector<float>(min - zeroPoint);
+        var hi = new Vector<float>(127 - zeroPoint);
+        var zp = new Vector<int>(zeroPoint);
+        // Four float vectors narrow to one vector of bytes (int → short → sbyte, values already in range).
+        for (; i <= count - 4 * w; i += 4 * w)
         {
-            var vi = new Vector<float>(inverse);
-            var lo = new Vector<float>(min - zeroPoint);
-            var hi = new Vector<float>(127 - zeroPoint);
-            var zp = new Vector<int>(zeroPoint);
-            int* ints = stackalloc int[w];
-            for (; i <= count - w; i += w)
-            {
-                var v = Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(Vector.Load(f + i) * vi), lo), hi)) + zp;
-                v.Store(ints);
-                for (int j = 0; j < w; j++) q[i + j] = (sbyte)ints[j];
-            }
+            var q0 = Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(Vector.Load(f + i) * vi), lo), hi)) + zp;
+            var q1 = Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(Vector.Load(f + i + w) * vi), lo), hi)) + zp;
+            var q2 = Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(Vector.Load(f + i + 2 * w) * vi), lo), hi)) + zp;
+            var q3 = Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(Vector.Load(f + i + 3 * w) * vi), lo), hi)) + zp;
+            Vector.Store(Vector.Narrow(Vector.Narrow(q0, q1), Vector.Narrow(q2, q3)), q + i);
         }
         for (; i < count; i++)
         {
