@@ -12,7 +12,7 @@ edgeagent="${EDGEAGENT:-$root/publish/linux-x64/edgeagent}"
 models="${MODELS:-$root/.cache/models}"
 out="${OUT:-/tmp/gpu-check}"     # text results
 work="${WORK:-/tmp/gpu-check-work}"  # engines, zoo models, kernel and timing caches
-quick=0; peer=1; only=""; precisions="fp32 fp16"
+quick=0; peer=1; only=""; precisions="fp32 fp16 int8"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -32,39 +32,66 @@ elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'
 "$edgeagent" devices --check || exit 1
 "$edgeagent" engine zoo --out "$work/zoo" >/dev/null
 
-# name | model file | shape | fp32 rel-L2 limit | fp16 cosine limit
+# name | model file | shape | fp32 rel-L2 limit | fp16 cosine limit | int8 calibration data
 cases=(
-  "resnet50|$work/zoo/resnet50.onnx|input:1x3x224x224|1e-3|0.999"
-  "mobilenetv2|$work/zoo/mobilenetv2.onnx|input:1x3x224x224|1e-3|0.999"
-  "yolov5s|$work/zoo/yolov5s.onnx|images:1x3x640x640|1e-3|0.999"
-  "ppocr-det|$models/ch_PP-OCRv4_det_infer.onnx|x:1x3x640x640|1e-3|0.999"
-  "ppocr-cls|$models/ch_ppocr_mobile_v2.0_cls_infer.onnx|x:1x3x48x192|1e-3|0.999"
-  "ppocr-rec|$models/ch_PP-OCRv4_rec_infer.onnx|x:1x3x48x320|1e-3|0.999"
+  "resnet50|$work/zoo/resnet50.onnx|input:1x3x224x224|1e-3|0.999|noise"
+  "mobilenetv2|$work/zoo/mobilenetv2.onnx|input:1x3x224x224|1e-3|0.999|noise"
+  "yolov5s|$work/zoo/yolov5s.onnx|images:1x3x640x640|1e-3|0.999|noise"
+  "ppocr-det|$models/ch_PP-OCRv4_det_infer.onnx|x:1x3x640x640|1e-3|0.999|document"
+  "ppocr-cls|$models/ch_ppocr_mobile_v2.0_cls_infer.onnx|x:1x3x48x192|1e-3|0.999|noise"
+  "ppocr-rec|$models/ch_PP-OCRv4_rec_infer.onnx|x:1x3x48x320|1e-3|0.999|noise"
 )
+# INT8 engines are judged by cosine against the FP32 reference on a held-out input.
+int8_cosine=0.99
 summary="$out/summary.txt"; : > "$summary"
 details="$out/details.txt"; : > "$details"
 for precision in $precisions; do
   for c in "${cases[@]}"; do
-    IFS='|' read -r name file shape l2limit coslimit <<<"$c"
+    IFS='|' read -r name file shape l2limit coslimit calibkind <<<"$c"
     [ -n "$only" ] && [[ "$only" != *",$name,"* ]] && continue
     [ -f "$file" ] || { echo "skip $name: $file missing" | tee -a "$summary"; continue; }
     engine="$work/$name.$precision.engine"
     tune=(); [ $quick = 1 ] && tune=(--no-autotune)
+    extra=(); compare_input=(--seed 7)
+    if { [ $precision = int8 ] || [ $precision = best ]; } && [ -d "$root/.cache/gpu-calib/$name-calib" ]; then
+      # Real data carried along (bench/gpu/images_to_npy.py from scripts/render-calib.sh's images):
+      # the accuracy report over the validation inputs, with the task metric.
+      shape="$(cat "$root/.cache/gpu-calib/$name-shape")"
+      extra=(--calib "$root/.cache/gpu-calib/$name-calib" --calib-cache "$work/$name.calib-cache")
+      compare_input=(--data "$root/.cache/gpu-calib/$name-val")
+      coslimit=$int8_cosine
+    elif [ $precision = int8 ] || [ $precision = best ]; then
+      dims="${shape#*:}"; input="${shape%%:*}"
+      if [ ! -d "$work/calib/$name" ]; then
+        python3 "$root/bench/gpu/make_calib.py" --out "$work/calib/$name" --shape "$dims" --count 16 --kind $calibkind --seed 1
+        python3 "$root/bench/gpu/make_calib.py" --out "$work/valid/$name" --shape "$dims" --count 1 --kind $calibkind --seed 99
+      fi
+      extra=(--calib "$work/calib/$name" --calib-cache "$work/calib/$name.cache")
+      compare_input=(--input "$input=$work/valid/$name/0000.npy")
+      coslimit=$int8_cosine
+    fi
     start=$(date +%s.%N)
     if ! "$edgeagent" engine build --model "$file" --backend cuda --precision $precision --shapes "$shape" --out "$engine" \
-         --timing-cache "$work/timing-cache.txt" "${tune[@]}" > "$work/$name.$precision.build.txt" 2>&1; then
+         --timing-cache "$work/timing-cache.txt" "${tune[@]}" "${extra[@]}" > "$work/$name.$precision.build.txt" 2>&1; then
       echo "FAIL $name $precision: build failed: $(tail -3 "$work/$name.$precision.build.txt" | tr '\n' ' ')" | tee -a "$summary"
       failures=$((failures+1)); continue
     fi
     build_s=$(elapsed $start)
-    "$edgeagent" engine compare --engine "$engine" --model "$file" --seed 7 > "$work/$name.$precision.compare.txt" 2>&1
+    "$edgeagent" engine compare --engine "$engine" --model "$file" "${compare_input[@]}" > "$work/$name.$precision.compare.txt" 2>&1
     verdict=$(awk -v p=$precision -v l2=$l2limit -v cs=$coslimit '
+      /^accuracy of/ { report = 1; next }
+      report && NF >= 5 && $2 ~ /^[0-9.]+$/ { n++; cosine = $3 + 0; rel = $5 + 0;
+        if (rel > worst) worst = rel;
+        if (n == 1 || cosine < mincos) mincos = cosine;
+        # The DB detector is judged by its task metric (binarized-map IoU >= 0.95), others by cosine.
+        if (match($0, /IoU mean [0-9.]+/)) { iou = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (iou < 0.95) fail++ }
+        else if (cosine < cs) fail++ }
       $1 == "output" { n++; rel = $(NF-1) + 0; cosine = $NF + 0;
         if (p == "fp32") bad = rel > l2; else bad = cosine < cs;
         if (bad) fail++;
         if (rel > worst) worst = rel;
         if (n == 1 || cosine < mincos) mincos = cosine }
-      END { if (n == 0) print "FAIL no-outputs"; else printf "%s relL2<=%.2e cos>=%.6f", (fail ? "FAIL" : "ok"), worst, mincos }' "$work/$name.$precision.compare.txt")
+      END { if (n == 0) print "FAIL no-outputs"; else printf "%s relL2<=%.2e cos>=%.6f%s", (fail ? "FAIL" : "ok"), worst, mincos, (iou ? sprintf(" IoU %.4f", iou) : "") }' "$work/$name.$precision.compare.txt")
     { echo "== $name $precision"; tail -6 "$work/$name.$precision.build.txt"; cat "$work/$name.$precision.compare.txt"; } >> "$details"
     case "$verdict" in FAIL*) failures=$((failures+1)) ;; esac
     bench=$("$edgeagent" engine bench --engine "$engine" --iterations 200 --warmup 20 --json 2>&1 | tail -1)
@@ -73,6 +100,9 @@ for precision in $precisions; do
   done
 done
 
+[ -f "$work/ppocr-det.int8.engine" ] && { echo "== ppocr-det int8 per layer vs the reference";
+  "$edgeagent" engine compare --engine "$work/ppocr-det.int8.engine" --model "$models/ch_PP-OCRv4_det_infer.onnx" --per-layer \
+    --input "x=$(ls "$root"/.cache/gpu-calib/ppocr-det-val/*.npy 2>/dev/null | head -1)" 2>&1 | head -80; } >> "$details"
 [ -f "$work/ppocr-det.fp16.engine" ] && { echo "== ppocr-det fp16 per-layer profile"; "$edgeagent" engine bench --engine "$work/ppocr-det.fp16.engine" --iterations 50 --profile 2>&1 | tail -30; } >> "$details"
 
 # Batch 32 throughput and cold/warm build time of ResNet-50 FP16.
@@ -96,6 +126,18 @@ if "$edgeagent" engine build --model "$work/zoo/resnet50.onnx" --backend cuda --
     "$edgeagent" engine bench --engine "$work/r50-b32.engine" --iterations 20 --profile 2>&1 | tail -22; } >> "$details"
 else
   echo "FAIL resnet50 batch 32 build: $(tail -3 "$work/r50-b32.build.txt" | tr '\n' ' ')" | tee -a "$summary"; failures=$((failures+1))
+fi
+
+if [ -f "$work/calib/resnet50.cache" ]; then
+  # The batch-1 build's calibration cache answers for batch 32 (scales are per tensor, not per shape).
+  if "$edgeagent" engine build --model "$work/zoo/resnet50.onnx" --backend cuda --precision int8 --shapes input:32x3x224x224 \
+       --calib-cache "$work/calib/resnet50.cache" --calib "$work/calib/resnet50" --out "$work/r50-b32-int8.engine" > "$work/r50-b32-int8.build.txt" 2>&1; then
+    echo "resnet50 int8 batch 32: $("$edgeagent" engine bench --engine "$work/r50-b32-int8.engine" --iterations 100 --warmup 10 --json 2>&1 | tail -1)" | tee -a "$summary"
+  else
+    echo "FAIL resnet50 int8 batch 32 build: $(tail -3 "$work/r50-b32-int8.build.txt" | tr '\n' ' ')" | tee -a "$summary"
+  fi
+  { echo "== resnet50 int8 batch 1"; tail -12 "$work/resnet50.int8.build.txt";
+    "$edgeagent" engine bench --engine "$work/resnet50.int8.engine" --iterations 50 --profile 2>&1 | tail -24; } >> "$details"
 fi
 
 if [ $peer = 1 ]; then

@@ -22,7 +22,7 @@ public static class AccuracyReport
         string fp32Side, string[] shapeSpecs, string? verifyKey)
     {
         var shapes = TensorArguments.ParseShapes(shapeSpecs);
-        var engine = EngineSource.Open(null, enginePath, shapes, verifyKey, "cpu", 0, null, autotune: false);
+        var engine = EngineSource.Open(null, enginePath, shapes, verifyKey, "auto", 0, null, autotune: false);
         if (engine.Inputs.Count != 1) throw new CliUsageException($"--data feeds one input; the engine has {engine.Inputs.Count}");
         var input = engine.Inputs[0];
         var data = CalibrationData.Open(folder, input.Name, input.Shape, preprocess, count);

@@ -19,11 +19,13 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IDisposabl
 {
     private static readonly HashSet<string> Views = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"];
     private static readonly HashSet<string> Arithmetic = ["Add", "Sub", "Mul", "Div"];
-    public static readonly string[] Precisions = ["fp32", "fp16"];
+    /// <summary>int8 and best run QConv layers in INT8 and everything else as fp16 does.</summary>
+    public static readonly string[] Precisions = ["fp32", "fp16", "int8", "best"];
 
     private readonly Lazy<nint> _timingStream;
 
-    /// <param name="precision">fp32 (FP32 storage and FMA kernels) or fp16 (FP16 storage, tensor cores, FP32 accumulation).</param>
+    /// <param name="precision">fp32 (FP32 storage and FMA kernels), fp16 (FP16 storage, tensor cores, FP32 accumulation),
+    /// or int8/best (the INT8 rewrite's QConv layers on int8 kernels, the rest as fp16).</param>
     /// <param name="kernelCache">Folder of compiled CUBINs kept between builds; null for <see cref="KernelLibrary.DefaultCacheDirectory"/>, "" for none.</param>
     public CudaBackend(string precision = "fp16", int ordinal = 0, string? kernelCache = null)
     {
@@ -48,7 +50,7 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IDisposabl
 
     public string Name => "cuda";
     public string Precision { get; }
-    public bool HalfStorage => Precision == "fp16";
+    public bool HalfStorage => Precision != "fp32";
     public CudaDevice Device { get; }
     public KernelLibrary Kernels { get; }
     public DeviceFingerprint Fingerprint { get; }
@@ -78,6 +80,8 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IDisposabl
     {
         if (GemmView(layer) is { } gemm)
             return CudaConvTactics.Enumerate(gemm.Shape, HalfStorage, Device.Info.Multiprocessors).Select(c => c.ToTactic()).ToList();
+        if (layer.Node.Domain == FusedOps.Domain && layer.Node.OpType == QuantizedOps.QConv && CudaQConvLayer.CanCompile(layer))
+            return CudaQConvLayer.Tactics(CudaQConvLayer.Shape(layer), Device.Info.SmMajor >= 8, Device.Info.Multiprocessors);
         return [Tactic.Default("default")];
     }
 
@@ -152,6 +156,8 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IDisposabl
         var node = layer.Node;
         bool floats = layer.Outputs.All(o => o.Type == DataType.Float32) && layer.Inputs.All(i => i is null || i.Type == DataType.Float32);
         if (IsView(node)) return new CudaViewLayer(this);
+        if (node.Domain == FusedOps.Domain && node.OpType == QuantizedOps.QConv && CudaQConvLayer.CanCompile(layer)) return new CudaQConvLayer(this, layer, tactic);
+        if (node.Domain == "" && node.OpType == "QuantizeLinear" && CudaQuantizeLayer.CanCompile(layer)) return new CudaQuantizeLayer(this, layer);
         if (GemmView(layer) is { } gemm)
             return new CudaConvLayer(this, layer, gemm.Shape, gemm.Weights(), gemm.Bias(), tactic, gemm.Residual);
         if (node.Domain == FusedOps.Domain && node.OpType == FusedOps.FusedConv && Residual(layer) is not false && !layer.Input(0).IsConstant

@@ -65,3 +65,14 @@ internal struct PoolParams
     public int Planes, H, W, OH, OW, KH, KW, SH, SW, DH, DW, Top, Left, IsMax, IncludePad;
     public int Bottom, Right;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct QConvParams
+{
+    public ConvParams Conv;
+    public float XScale;
+    public float InverseYScale;
+    public float ResidualScale;
+    public int OutInt8;
+    public int ResidualInt8;
+}

@@ -48,6 +48,12 @@ __device__ __forceinline__ void cp_async16(void* shared, const void* global)
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" :: "r"(smem_address(shared)), "l"(global));
 }
 
+// 16 bytes, or zeros when the source is outside the tensor (src_bytes = 0).
+__device__ __forceinline__ void cp_async16_zfill(void* shared, const void* global, bool valid)
+{
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(smem_address(shared)), "l"(global), "r"(valid ? 16 : 0));
+}
+
 __device__ __forceinline__ void mma16816(float* c, const u32* a, const u32* b)
 {
     asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
@@ -82,7 +88,6 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) conv_mma(
     const bool nvalid = nb < p.npix;
     const int img = nvalid ? nb / ohw : 0;
     const half_t* xb = x + ((size_t)img * p.c + (size_t)group * p.c_per_group) * hw + (nb - img * ohw);
-    uint4 breg[B_VECS];
 #else
     const int bn = tid % BN, bk0 = tid / BN, bkstep = NTHREADS / BN;
     const int n = n0 + bn;
@@ -107,6 +112,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) conv_mma(
         // Global -> registers for k tile kt.
 #define LOAD_TILE(kt, s)                                                                                \
         {                                                                                               \
+            const int s_load = (s);                                                                     \
             _Pragma("unroll") for (int j = 0; j < A_VECS; j++)                                          \
             {                                                                                           \
                 int v = tid + j * NTHREADS, row = v >> 2, col = (v & 3) * 8;                           \
@@ -116,12 +122,16 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) conv_mma(
             LOAD_B(kt)                                                                                  \
         }
 #if POINTWISE
+        // 1x1 stride-1: eight consecutive pixels of one channel are one aligned 16-byte row piece,
+        // copied straight into shared memory like the weights.
 #define LOAD_B(kt)                                                                                      \
             _Pragma("unroll") for (int j = 0; j < B_VECS; j++)                                          \
             {                                                                                           \
                 int k = (kt) * BK + bk0 + j * bkstep;                                                   \
-                breg[j] = (nvalid && k < p.kdim) ? *(const uint4*)(xb + (size_t)k * hw) : make_uint4(0, 0, 0, 0); \
-            }
+                bool valid = nvalid && k < p.kdim;                                                      \
+                cp_async16_zfill(&Bs[s_load][bk0 + j * bkstep][bv * 8], valid ? xb + (size_t)k * hw : xb, valid); \
+            }                                                                                           \
+            asm volatile("cp.async.commit_group;\n" ::);
 #else
 #define LOAD_B(kt)                                                                                      \
             _Pragma("unroll") for (int j = 0; j < B_ELEMS; j++)                                         \
@@ -139,9 +149,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) conv_mma(
             asm volatile("cp.async.wait_all;\n" ::);                                                   \
         }
 #if POINTWISE
-#define STORE_B(s)                                                                                      \
-            _Pragma("unroll") for (int j = 0; j < B_VECS; j++)                                          \
-                *(uint4*)&Bs[s][bk0 + j * bkstep][bv * 8] = breg[j];
+#define STORE_B(s)
 #else
 #define STORE_B(s)                                                                                      \
             _Pragma("unroll") for (int j = 0; j < B_ELEMS; j++) Bs[s][bk0 + j * bkstep][bn] = breg[j];

@@ -92,7 +92,7 @@ internal sealed unsafe class CudaConvLayer : CudaLayer
     }
 
     /// <summary>Per k: (channel offset, window row offset, window column offset, 0); rows past K read nothing.</summary>
-    private static int[] KTable(Conv2dShape shape, int kpad)
+    internal static int[] KTable(Conv2dShape shape, int kpad)
     {
         var table = new int[4 * kpad];
         int window = shape.KH * shape.KW;
