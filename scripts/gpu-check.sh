@@ -3,7 +3,10 @@
 # (fp32 and fp16) against the reference executor, then benchmarks with the PyTorch peer timed
 # in the same call. Needs the self-contained binary (scripts/publish.sh) and the PP-OCR models
 # (scripts/fetch-models.sh); generates the zoo models itself.
-#   scripts/gpu-check.sh [--quick] [--no-peer] [--models resnet50,ppocr-det] [--precisions fp16]
+#   scripts/gpu-check.sh [--quick] [--no-peer] [--models resnet50,ppocr-det] [--precisions fp16,int8]
+#   scripts/gpu-check.sh --prepare   (here, before the GPU call: renders text images and converts
+#                                     the detector's INT8 calibration/validation set to .npy in
+#                                     .cache/gpu-calib, to carry along; the GPU machine has no ffmpeg)
 # Exit status: 0 when every accuracy check passed, 1 otherwise. Results also go to $OUT (or
 # /tmp/gpu-check) as text and JSON.
 set -uo pipefail
@@ -15,6 +18,13 @@ work="${WORK:-/tmp/gpu-check-work}"  # engines, zoo models, kernel and timing ca
 quick=0; peer=1; only=""; precisions="fp32 fp16 int8"
 while [ $# -gt 0 ]; do
   case "$1" in
+    --prepare)
+      "$root/scripts/render-calib.sh" >/dev/null
+      rm -rf "$root/.cache/gpu-calib"; mkdir -p "$root/.cache/gpu-calib"
+      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 8 "$root/.cache/calib/det/calib" "$root/.cache/gpu-calib/ppocr-det-calib"
+      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 4 "$root/.cache/calib/det/val" "$root/.cache/gpu-calib/ppocr-det-val"
+      echo "x:1x3x320x320" > "$root/.cache/gpu-calib/ppocr-det-shape"
+      du -sh "$root/.cache/gpu-calib"; exit 0 ;;
     --quick) quick=1 ;;
     --no-peer) peer=0 ;;
     --models) only=",$2,"; shift ;;
