@@ -122,4 +122,5 @@ public sealed class Int8Rewrite(IReadOnlyDictionary<string, float> scales, IRead
 }
 
 /// <summary>What the INT8 rewrite may produce (what the target backend has kernels for).</summary>
-public sealed record Int8RewriteOptions(bool Depthwise = false);
+/// <param name="Depthwise">Quantize depthwise convolutions too (the CPU backend has an INT8 depthwise kernel).</param>
+public sealed record Int8RewriteOptions(bool Depthwise = true);

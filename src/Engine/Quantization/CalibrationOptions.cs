@@ -19,6 +19,8 @@ public sealed record CalibrationOptions
     public double SensitivityThreshold { get; init; } = 0.05;
     /// <summary>Calibration input sets the sensitivity pass runs (it runs every layer once per set in the reference).</summary>
     public int SensitivitySamples { get; init; } = 2;
+    /// <summary>Which layer kinds the rewrite may quantize (a backend without an INT8 depthwise kernel turns that off).</summary>
+    public Passes.Int8RewriteOptions Rewrite { get; init; } = new();
 }
 
 /// <summary>What quantization did, for the build summary and the engine file.</summary>

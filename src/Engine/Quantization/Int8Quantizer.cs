@@ -49,7 +49,7 @@ public static class Int8Quantizer
         if (qdqScales.Count > 0 && scales.Count > qdqScales.Count) source += $", {qdqScales.Count} scales from the model's Q/DQ pairs";
         else if (qdqScales.Count > 0 && !source.StartsWith("the model", StringComparison.Ordinal)) source += ", overridden by the model's Q/DQ pairs";
 
-        var options8 = new Int8RewriteOptions();
+        var options8 = options.Rewrite;
         var probe = new Int8Rewrite(scales, new HashSet<string>(), options8);
         var sensitivity = new Dictionary<string, double>();
         var keep = new HashSet<string>(StringComparer.Ordinal);

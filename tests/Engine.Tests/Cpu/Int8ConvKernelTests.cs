@@ -64,14 +64,14 @@ public sealed class Int8ConvKernelTests(ITestOutputHelper output)
         var residualFloat = residualKind == 1 ? CpuKernelHarness.Floats(random, outLength) : null;
         var residualInt8 = residualKind == 2 ? RandomInt8(random, outLength, 127) : null;
 
-        var kernel = new Int8ConvKernel(s, w, wScale, xScale, isa);
+        IInt8ConvKernel kernel = s.IsDepthwise ? new Int8DepthwiseKernel(s, w, wScale, xScale) : new Int8ConvKernel(s, w, wScale, xScale, isa);
         var yFloat = new float[int8Out ? 0 : outLength];
         var yInt8 = new sbyte[int8Out ? outLength : 0];
         var floatIsa = isa == Int8Isa.Portable ? KernelIsa.Portable : KernelIsas.Best;
         kernel.Run(x, bias, residualFloat ?? [], residualInt8 ?? [], residualScale, activation, false, 1f, 0f, yFloat, yInt8, yScale, floatIsa, pool);
 
         // The reference multiplies the weights this family multiplies (7-bit on AVX2).
-        var (we, se) = Int8PackedWeights.ForIsa(w, wScale, s.KPerGroup, isa);
+        var (we, se) = s.IsDepthwise ? (w, wScale) : Int8PackedWeights.ForIsa(w, wScale, s.KPerGroup, isa);
         var node = new Node("q", QuantizedOps.QConv, FusedOps.Domain);
         node.SetAttribute(NodeAttribute.Of("strides", new long[] { s.StrideH, s.StrideW }));
         node.SetAttribute(NodeAttribute.Of("pads", new long[] { s.PadTop, s.PadLeft, s.PadBottom, s.PadRight }));
@@ -103,6 +103,28 @@ public sealed class Int8ConvKernelTests(ITestOutputHelper output)
         else
         {
             CpuKernelHarness.AssertClose(output, label, expected.Floats, yFloat, isa == Int8Isa.Portable ? 1e-7 : 1e-5);
+        }
+    }
+
+    private static readonly Conv2dShape[] DepthwiseShapes =
+    [
+        new(1, 6, 9, 70, 6, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Group: 6),
+        new(2, 5, 11, 37, 5, 3, 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Group: 5),
+        new(1, 4, 12, 45, 4, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2, Group: 4),
+        new(1, 3, 13, 40, 3, 3, 3, DilationH: 2, DilationW: 3, PadTop: 2, PadLeft: 3, PadBottom: 2, PadRight: 3, Group: 3),
+    ];
+
+    /// <summary>The depthwise kernel multiplies exact 8-bit weights on every CPU; its vector rows must match the reference bit for bit too.</summary>
+    [Fact]
+    public void DepthwiseMatchesTheReferenceQConv()
+    {
+        var random = CpuKernelHarness.NewRandom(output, "int8 depthwise");
+        using var pool = new WorkerPool(2);
+        foreach (var shape in DepthwiseShapes)
+        {
+            Check(Int8Isa.Portable, shape, new Activation(ActivationKind.Relu), true, 0, random, pool);
+            Check(Int8Isa.Portable, shape, Activation.None, false, 1, random, null);
+            Check(Int8Isa.Portable, shape, new Activation(ActivationKind.HardSwish), true, 2, random, pool);
         }
     }
 

@@ -6,7 +6,7 @@ using EdgeAgent.Engine.Runtime;
 namespace EdgeAgent.Engine.Backends.Cpu;
 
 /// <summary>
-/// The CPU backend's INT8 layers in one place: QConv on the INT8 GEMM (one tactic, the best
+/// The CPU backend's INT8 layers in one place: QConv on the direct depthwise kernel or the INT8 GEMM (one tactic, the best
 /// <see cref="Int8Isa"/> this CPU has: families differ in weight precision, so timing them
 /// against each other would let a measurement change the numbers) and QuantizeLinear.
 /// </summary>
@@ -14,11 +14,18 @@ internal static class Int8Layers
 {
     public static bool IsQConv(LayerSpec layer) => layer.Node.Domain == FusedOps.Domain && layer.Node.OpType == QuantizedOps.QConv;
 
-    public static IReadOnlyList<Tactic>? Tactics(LayerSpec layer) =>
-        IsQConv(layer) && QuantizedConvLayer.CanCompile(layer) ? [Tactic.Default(Int8Isas.TacticName(Int8Isas.Best))] : null;
+    public const string DepthwiseTactic = "int8_depthwise";
 
-    public static long? WorkspaceBytes(LayerSpec layer, int maxThreads) =>
-        IsQConv(layer) && QuantizedConvLayer.CanCompile(layer) ? Int8ConvKernel.WorkspaceBytes(Shape(layer), maxThreads) : null;
+    public static IReadOnlyList<Tactic>? Tactics(LayerSpec layer) =>
+        !IsQConv(layer) || !QuantizedConvLayer.CanCompile(layer) ? null
+        : [Tactic.Default(Shape(layer).IsDepthwise ? DepthwiseTactic : Int8Isas.TacticName(Int8Isas.Best))];
+
+    public static long? WorkspaceBytes(LayerSpec layer, int maxThreads)
+    {
+        if (!IsQConv(layer) || !QuantizedConvLayer.CanCompile(layer)) return null;
+        var shape = Shape(layer);
+        return shape.IsDepthwise ? Int8DepthwiseKernel.WorkspaceBytes(shape, maxThreads) : Int8ConvKernel.WorkspaceBytes(shape, maxThreads);
+    }
 
     public static ICompiledLayer? Compile(LayerSpec layer, Tactic tactic, int maxThreads)
     {

@@ -9,7 +9,7 @@ namespace EdgeAgent.Engine.Backends.Cpu.Kernels;
 /// and the requantizing epilogue while the block's sums are in cache. Work items are blocks of
 /// columns × chunks of rows, each packing its own B block into its thread's workspace slot.
 /// </summary>
-public sealed unsafe class Int8ConvKernel
+public sealed unsafe class Int8ConvKernel : IInt8ConvKernel
 {
     /// <summary>
     /// Output pixels per work item: as many as keep the packed B block near 128 KiB (it stays in
@@ -54,6 +54,8 @@ public sealed unsafe class Int8ConvKernel
 
     public static long WorkspaceBytes(Conv2dShape s, int threads) => Math.Max(1, threads) * SlotBytes(s) + 64;
 
+    public long WorkspaceBytes(int threads) => WorkspaceBytes(Shape, threads);
+
     private struct Args
     {
         public Int8ConvGeometry Shape;
@@ -68,35 +70,6 @@ public sealed unsafe class Int8ConvKernel
         public int ColumnBlocks, RowChunks, PanelsPerChunk, Tasks, Next, BlockColumns, SlotColumns;
         public int Image, Group;
         public delegate*<byte*, sbyte*, int, int*, int, void> Micro;
-    }
-
-    /// <summary>
-    /// The span form, for tests and tools: an empty bias or residual means none; an int8 residual
-    /// needs <paramref name="residualScale"/>; the output is int8 when <paramref name="yInt8"/> is
-    /// not empty (requantized with <paramref name="outputScale"/>), else float. Allocates the workspace.
-    /// </summary>
-    public void Run(ReadOnlySpan<sbyte> x, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, ReadOnlySpan<sbyte> residualInt8, float residualScale,
-        Graph.Ops.Activation activation, bool activationFirst, float postScale, float postShift, Span<float> y, Span<sbyte> yInt8, float outputScale,
-        KernelIsa floatIsa, WorkerPool? pool)
-    {
-        var s = Shape;
-        long inLength = (long)s.Batch * s.C * s.H * s.W, outLength = (long)s.Batch * s.M * s.OutH * s.OutW;
-        if (x.Length < inLength || (yInt8.IsEmpty ? y.Length : yInt8.Length) < outLength) throw new ArgumentException($"convolution {s} needs {inLength} inputs and {outLength} outputs");
-        if ((!residual.IsEmpty && residual.Length < outLength) || (!residualInt8.IsEmpty && residualInt8.Length < outLength) || (!bias.IsEmpty && bias.Length < s.M))
-            throw new ArgumentException("bias or residual is too short");
-        var workspace = new byte[WorkspaceBytes(s, pool?.Threads ?? 1)];
-        fixed (sbyte* px = x, pq = yInt8, prq = residualInt8)
-        fixed (float* pb = bias, pr = residual, py = y)
-        fixed (byte* pw = workspace)
-        {
-            var epilogue = new Int8Epilogue
-            {
-                Bias = bias.IsEmpty ? null : pb, Activation = activation, ActivationFirst = activationFirst, PostScale = postScale, PostShift = postShift,
-                Residual = residual.IsEmpty ? null : pr, ResidualInt8 = residualInt8.IsEmpty ? null : prq, ResidualScale = residualScale,
-                OutputInt8 = yInt8.IsEmpty ? null : pq, Output = yInt8.IsEmpty ? py : null, InverseOutputScale = 1f / outputScale, FloatIsa = floatIsa,
-            };
-            Run(px, epilogue, pw, pool);
-        }
     }
 
     /// <summary>Runs the convolution; x is [N, C, H, W] int8, the output goes where the epilogue says. Allocates nothing.</summary>

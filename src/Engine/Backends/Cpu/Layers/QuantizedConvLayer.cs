@@ -6,13 +6,13 @@ using EdgeAgent.Engine.Tensors;
 namespace EdgeAgent.Engine.Backends.Cpu.Layers;
 
 /// <summary>
-/// QConv on the INT8 kernels: weights and their per-row scales packed when the layer is
+/// QConv on the INT8 kernels (GEMM, or the direct depthwise kernel): weights and their per-row scales packed when the layer is
 /// compiled, the residual read as float or int8, the output written as int8 (requantized)
 /// or float, all in the GEMM's epilogue.
 /// </summary>
 internal sealed unsafe class QuantizedConvLayer : ICompiledLayer
 {
-    private readonly Int8ConvKernel _kernel;
+    private readonly IInt8ConvKernel _kernel;
     private readonly long _input, _output, _residual, _workspace;
     private readonly bool _int8Output, _int8Residual;
     private readonly float[]? _bias;
@@ -27,8 +27,10 @@ internal sealed unsafe class QuantizedConvLayer : ICompiledLayer
     {
         var node = spec.Node;
         float inputScale = Scalar(spec, QuantizedOps.XScale)!.Value;
-        _kernel = new Int8ConvKernel(shape, (sbyte[])spec.Input(QuantizedOps.W).Constant!.Data,
-            spec.Input(QuantizedOps.WScale).Constant!.Floats, inputScale, isa);
+        var weights = (sbyte[])spec.Input(QuantizedOps.W).Constant!.Data;
+        var weightScales = spec.Input(QuantizedOps.WScale).Constant!.Floats;
+        _kernel = shape.IsDepthwise ? new Int8DepthwiseKernel(shape, weights, weightScales, inputScale)
+            : new Int8ConvKernel(shape, weights, weightScales, inputScale, isa);
         _maxThreads = maxThreads;
         _input = spec.Input(QuantizedOps.X).Offset;
         _output = spec.Output(0).Offset;
