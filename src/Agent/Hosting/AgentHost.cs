@@ -97,6 +97,9 @@ public static class AgentHost
             CertFile = options.Mqtt.CertFile,
             KeyFile = options.Mqtt.KeyFile,
             KeepAliveSeconds = options.Mqtt.KeepAliveSeconds,
+            // A persistent session: commands sent while the device is offline or restarting wait at the broker
+            // (expires_at bounds how stale they may be); repeats are harmless, commands are idempotent by id.
+            CleanSession = false,
             Will = DeviceLink.CreateWill(linkOptions),
             ReconnectDelayMin = TimeSpan.FromMilliseconds(250),
             ReconnectDelayMax = TimeSpan.FromSeconds(15),

@@ -74,6 +74,28 @@ public sealed class DeviceUnderTest : IAsyncDisposable
         string config = AgentProcess.WriteConfig(Root, Config);
         Agent = AgentProcess.Start(config, environment);
         await Agent.WaitForLogAsync(readyLog, TimeSpan.FromSeconds(90));
+        await WaitUntilAnsweringAsync();
+    }
+
+    /// <summary>
+    /// Pings until the device answers: a command published before the device's first subscription
+    /// reached the broker is dropped by the broker (there is no session to queue it in yet).
+    /// </summary>
+    public async Task WaitUntilAnsweringAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            string id = $"ready-{Guid.NewGuid():N}";
+            await Fleet.SendAsync(new Telemetry.Wire.Command { CommandId = id, Ping = new Telemetry.Wire.Ping() });
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+            while (DateTime.UtcNow < until)
+            {
+                if (Fleet.RepliesTo(id).Count > 0) return;
+                await Task.Delay(25);
+            }
+            if (DateTime.UtcNow > deadline || Agent.HasExited) throw new TimeoutException($"the device never answered a ping:\n{AgentOutput()}");
+        }
     }
 
     /// <summary>SIGKILL, then a fresh start on the same state folder.</summary>
