@@ -250,6 +250,8 @@ public sealed partial class DeploymentManager : IDisposable
 
     public Status DescribeStatus() => new()
     {
+        State = Status.Types.State.Online, // answering at all means online
+        PayloadFormat = _options.Mqtt.PayloadFormat,
         Engine = _state.CurrentEngineInfo(),
         Hardware = new HardwareInfo
         {

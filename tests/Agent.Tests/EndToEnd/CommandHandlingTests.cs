@@ -40,6 +40,7 @@ public sealed class CommandHandlingTests
         await fleet.SendAsync(new Command { CommandId = "s-1", GetStatus = new GetStatus() });
         var status = await fleet.WaitForReplyAsync("s-1", Long, device.AgentOutput, CommandState.Completed);
         Assert.Equal("1", status.Status.Engine.ModelVersion);
+        Assert.Equal(Status.Types.State.Online, status.Status.State);
         Assert.Equal("cpu", status.Status.Engine.Backend);
         Assert.False(device.Agent.HasExited);
     }
