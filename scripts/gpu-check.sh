@@ -21,8 +21,11 @@ while [ $# -gt 0 ]; do
     --prepare)
       "$root/scripts/render-calib.sh" >/dev/null
       rm -rf "$root/.cache/gpu-calib"; mkdir -p "$root/.cache/gpu-calib"
-      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 8 "$root/.cache/calib/det/calib" "$root/.cache/gpu-calib/ppocr-det-calib"
-      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 4 "$root/.cache/calib/det/val" "$root/.cache/gpu-calib/ppocr-det-val"
+      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 6 "$root/.cache/calib/det/calib" "$root/.cache/gpu-calib/ppocr-det-calib"
+      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 3 "$root/.cache/calib/det/val" "$root/.cache/gpu-calib/ppocr-det-val"
+      # One full-size text page for comparing the float engines at the benchmark shape.
+      python3 "$root/bench/gpu/images_to_npy.py" --height 640 --width 640 --count 1 "$root/.cache/calib/det/val" "$root/.cache/gpu-calib/page640"
+      mv "$root"/.cache/gpu-calib/page640/*.npy "$root/.cache/gpu-calib/ppocr-det-page.npy"; rmdir "$root/.cache/gpu-calib/page640"
       echo "x:1x3x320x320" > "$root/.cache/gpu-calib/ppocr-det-shape"
       du -sh "$root/.cache/gpu-calib"; exit 0 ;;
     --quick) quick=1 ;;
@@ -66,7 +69,9 @@ for precision in $precisions; do
     engine="$work/$name.$precision.engine"
     tune=(); [ $quick = 1 ] && tune=(--no-autotune)
     extra=(); compare_input=(--seed 7)
-    if [ "$calibkind" = document ]; then
+    if [ "$calibkind" = document ] && [ -f "$root/.cache/gpu-calib/$name-page.npy" ] && [ "${shape#*:}" = 1x3x640x640 ]; then
+      compare_input=(--input "${shape%%:*}=$root/.cache/gpu-calib/$name-page.npy")
+    elif [ "$calibkind" = document ]; then
       [ -f "$work/doc/$name.npy" ] || { python3 "$root/bench/gpu/make_calib.py" --out "$work/doc/$name" --shape "${shape#*:}" --count 1 --kind document --seed 7 \
         && mv "$work/doc/$name/0000.npy" "$work/doc/$name.npy"; }
       compare_input=(--input "${shape%%:*}=$work/doc/$name.npy")
@@ -119,9 +124,10 @@ for precision in $precisions; do
   done
 done
 
-[ -f "$work/ppocr-det.fp16.engine" ] && { echo "== ppocr-det fp16 per layer vs the reference (document-like input)";
+page="$root/.cache/gpu-calib/ppocr-det-page.npy"; [ -f "$page" ] || page="$work/doc/ppocr-det.npy"
+[ -f "$work/ppocr-det.fp16.engine" ] && [ -f "$page" ] && { echo "== ppocr-det fp16 per layer vs the reference ($(basename "$page"))";
   "$edgeagent" engine compare --engine "$work/ppocr-det.fp16.engine" --model "$models/ch_PP-OCRv4_det_infer.onnx" --per-layer \
-    --input "x=$work/doc/ppocr-det.npy" 2>&1 | sort -g -k5 | tail -25; } >> "$details"
+    --input "x=$page" 2>&1 | sort -g -k5 | tail -25; } >> "$details"
 [ -f "$work/ppocr-det.int8.engine" ] && { echo "== ppocr-det int8 per layer vs the reference";
   "$edgeagent" engine compare --engine "$work/ppocr-det.int8.engine" --model "$models/ch_PP-OCRv4_det_infer.onnx" --per-layer \
     --input "x=$(ls "$root"/.cache/gpu-calib/ppocr-det-val/*.npy 2>/dev/null | head -1)" 2>&1 | head -80; } >> "$details"
