@@ -14,6 +14,8 @@ public sealed class CommandHandlingTests
     public async Task MalformedCommandsAreRejectedInOneLineAndTheAgentKeepsAnswering()
     {
         await using var device = await DeviceUnderTest.CreateAsync();
+        string jsonl = Path.Combine(device.Root, "results.jsonl");
+        device.Config["Pipeline"] = new System.Text.Json.Nodes.JsonObject { ["ResultsJsonl"] = jsonl };
         await device.StartAgentAsync();
         var fleet = device.Fleet;
 
@@ -43,6 +45,12 @@ public sealed class CommandHandlingTests
         Assert.Equal(Status.Types.State.Online, status.Status.State);
         Assert.Equal("cpu", status.Status.Engine.Backend);
         Assert.False(device.Agent.HasExited);
+
+        // Results also went to the local JSON-lines file, one result per line.
+        using var reader = new StreamReader(new FileStream(jsonl, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        var first = Result.Parser.WithDiscardUnknownFields(true).ParseJson(reader.ReadLine()!);
+        Assert.Equal("test-cam", first.Source);
+        Assert.Equal(2, first.Classification.Top.Count);
     }
 
     [Fact]
