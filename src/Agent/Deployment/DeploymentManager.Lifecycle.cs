@@ -65,6 +65,7 @@ public sealed partial class DeploymentManager
             await HoldAsync(DeploymentState.Activating, cancellationToken).ConfigureAwait(false);
             _state.Slot.Swap(candidate); // between two frames: the live loop never waits for this
             candidate = null;
+            RefreshShadow();
             _journal.Move(id, DeploymentState.Probation);
             SetPhase("probation");
             Send(new Reply { CommandId = id, State = CommandState.Activated });

@@ -64,12 +64,51 @@ public sealed partial class DeploymentManager
         _log.LogInformation("{Model}: active version is {Version} again", modelId, back.Manifest.Version);
     }
 
+    /// <summary>
+    /// After a swap: a lower-precision engine with its ONNX stored gets an fp32 CPU reference for
+    /// shadow comparison (built in the background at low priority); anything else gets none.
+    /// </summary>
+    private void RefreshShadow()
+    {
+        var active = _store.Active(ModelId);
+        bool wanted = active is not null && active.Manifest.Precision != "fp32" && _options.Telemetry.ShadowEveryNthFrame > 0
+            && File.Exists(active.FilePath(EngineStore.ModelFile));
+        if (!wanted)
+        {
+            _state.SetShadow(null);
+            return;
+        }
+        string version = active!.Manifest.Version;
+        if (_state.Shadow?.Version == version) return;
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                var built = await LowPriority.RunAsync(() => Build(active.FilePath(EngineStore.ModelFile), EdgeAgent.Agent.Engines.EngineFactory.Cpu(1), null, _stopping),
+                    "edgeagent-shadow", _stopping).ConfigureAwait(false);
+                if (_store.Active(ModelId)?.Manifest.Version != version) return; // swapped again meanwhile
+                _state.SetShadow(new Service.ShadowReference(version, built.Engine, _factory.Preprocess, _options.Model.Postprocess,
+                    _options.Telemetry.ShadowEveryNthFrame, _options.Telemetry.ShadowBudget));
+                _log.LogInformation("{Model} {Version}: fp32 shadow reference ready", ModelId, version);
+            }
+            catch (Exception e) when (e is DeploymentException or EngineUserException or IOException)
+            {
+                _log.LogWarning("{Model} {Version}: no shadow reference: {Error}", ModelId, version, e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, CancellationToken.None);
+        lock (_gate) _running.Add(task);
+    }
+
     /// <summary>Swaps the store's active version into the live loop.</summary>
     private void ReloadActive()
     {
         if (_store.Active(ModelId) is not { } active) return;
         if (_state.Slot.Current is { } current && current.Version == active.Manifest.Version) return;
         _state.Slot.Swap(LoadStored(active));
+        RefreshShadow();
     }
 
     private async Task RollbackCommandAsync(Command command, CancellationToken cancellationToken)
@@ -218,6 +257,7 @@ public sealed partial class DeploymentManager
         if (_factory.Mismatch(file, $"{ModelId} {active.Manifest.Version}") is not { } mismatch)
         {
             _state.Slot.Swap(LoadStored(active));
+            RefreshShadow();
             _log.LogInformation("serving {Model} {Version} on the {Backend} backend", ModelId, active.Manifest.Version, backend.Name);
             return;
         }

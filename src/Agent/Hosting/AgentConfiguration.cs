@@ -99,6 +99,8 @@ public static class AgentConfiguration
         if (o.Deployment.KeepVersions < 0) throw new AgentConfigException("Deployment:KeepVersions must not be negative");
         if (!(o.Deployment.ChunkStallSeconds > 0)) throw new AgentConfigException("Deployment:ChunkStallSeconds must be positive");
         if (!(o.Telemetry.IntervalSeconds >= 0.2)) throw new AgentConfigException("Telemetry:IntervalSeconds must be at least 0.2");
+        if (o.Telemetry.ShadowEveryNthFrame < 0) throw new AgentConfigException("Telemetry:ShadowEveryNthFrame must not be negative");
+        if (!(o.Telemetry.ShadowBudget is > 0 and <= 1)) throw new AgentConfigException("Telemetry:ShadowBudget must be within (0, 1]");
         if (o.Telemetry.OutboxMaxMegabytes is < 1 or > 65536) throw new AgentConfigException("Telemetry:OutboxMaxMegabytes is outside 1-65536");
         if (!Enum.TryParse<Serilog.Events.LogEventLevel>(o.Logging.Level, ignoreCase: true, out _))
             throw new AgentConfigException($"Logging:Level '{o.Logging.Level}' is not Verbose, Debug, Information, Warning or Error");

@@ -138,6 +138,10 @@ public sealed class TelemetrySection
 {
     public double IntervalSeconds { get; set; } = 10;
     public int OutboxMaxMegabytes { get; set; } = 64;
+    /// <summary>With an INT8/FP16 engine, also run every Nth frame through an fp32 reference of the same model (0 = never).</summary>
+    public int ShadowEveryNthFrame { get; set; } = 30;
+    /// <summary>Most of the wall time the reference runs may take (0.05 = 5 %).</summary>
+    public double ShadowBudget { get; set; } = 0.05;
 }
 
 public sealed class LoggingSection

@@ -86,6 +86,10 @@ public sealed class InferenceWorker(AgentOptions options, ServingState state, De
         output.Version = engine.Version;
         output.EngineId = engine.EngineId;
         output.Geometry = engine.Preprocessor.GeometryFor(info.Width, info.Height);
+        if (state.Shadow is { } shadow && shadow.Version == engine.Version && shadow.ShouldSample(info.Id))
+            shadow.Prepare(frame.Pixels, info.Geometry, output.SampleForShadow(shadow));
+        else
+            output.NoShadow();
         results.Submit(output);
     }
 

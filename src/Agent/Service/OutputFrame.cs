@@ -28,4 +28,19 @@ public sealed class OutputFrame
     }
 
     public ReadOnlySpan<float> Values => Data.AsSpan(0, Length);
+
+    /// <summary>The reference to compare this frame with, when the frame was sampled for shadow comparison.</summary>
+    public ShadowReference? Shadow { get; private set; }
+    private float[] _shadowInput = [];
+
+    public Span<float> SampleForShadow(ShadowReference shadow)
+    {
+        Shadow = shadow;
+        if (_shadowInput.Length != shadow.InputLength) _shadowInput = new float[shadow.InputLength];
+        return _shadowInput;
+    }
+
+    public void NoShadow() => Shadow = null;
+
+    public ReadOnlySpan<float> ShadowInput => _shadowInput;
 }

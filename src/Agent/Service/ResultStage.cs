@@ -115,6 +115,7 @@ public sealed class ResultStage : IDisposable
         {
             foreach (float v in frame.Values) confidence = Math.Max(confidence, v);
         }
+        if (frame.Shadow?.Compare(frame.ShadowInput, frame.Values) is { } shadow) _state.Drift.ObserveShadow(shadow);
         _state.Baselines.Observe(frame.Version, DriftMonitor.Confidence, confidence);
         _state.Drift.ObserveConfidence(confidence);
         _state.Metrics.Record(Stage.EndToEnd, Stopwatch.GetElapsedTime(frame.CaptureTimestamp));

@@ -61,6 +61,13 @@ public sealed class ServingState : IDisposable
     public SourceHealth? CameraHealth => Volatile.Read(ref _camera)?.Invoke();
     public void AttachCamera(Func<SourceHealth?> health) => Volatile.Write(ref _camera, health);
 
+    private ShadowReference? _shadow;
+
+    /// <summary>The fp32 reference for a lower-precision serving engine, or null.</summary>
+    public ShadowReference? Shadow => Volatile.Read(ref _shadow);
+
+    public void SetShadow(ShadowReference? shadow) => Interlocked.Exchange(ref _shadow, shadow)?.Dispose();
+
     public EngineInfo? CurrentEngineInfo()
     {
         var engine = Slot.Current;
@@ -76,5 +83,9 @@ public sealed class ServingState : IDisposable
         Backend = engine.Engine.Backend.Name,
     };
 
-    public void Dispose() => Slot.Dispose();
+    public void Dispose()
+    {
+        SetShadow(null);
+        Slot.Dispose();
+    }
 }

@@ -68,7 +68,11 @@ public sealed class TelemetryWorker(AgentOptions options, ServingState state, De
         telemetry.Pipeline.QueueDepth = (uint)Math.Max(0, ring.Queued);
         _lastDropped = ring.Dropped;
         var drift = state.Drift.Evaluate();
-        if (drift.Shadow is not null) telemetry.Shadow = drift.Shadow;
+        if (drift.Shadow is not null)
+        {
+            telemetry.Shadow = drift.Shadow;
+            if (state.Shadow is { } reference) telemetry.Shadow.BudgetUsed = reference.TakeBudgetUsed();
+        }
         telemetry.Distributions.AddRange(drift.Distributions);
         link.Enqueue(telemetry);
         ReportCamera(engine);

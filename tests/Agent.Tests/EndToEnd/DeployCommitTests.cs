@@ -105,7 +105,7 @@ public sealed class DeployCommitTests
     [Fact]
     public async Task AnInt8DeployIsCalibratedOnRecentCameraFramesAndValidatedAgainstTheFp32Engine()
     {
-        await using var device = await DeviceUnderTest.CreateAsync();
+        await using var device = await DeviceUnderTest.CreateAsync(c => c["Telemetry"]!["ShadowEveryNthFrame"] = 4);
         await device.StartAgentAsync();
         var fleet = device.Fleet;
         await fleet.WaitAsync(f => f.Telemetry.FirstOrDefault(t => t.Pipeline.Frames > 10), Long, "frames for calibration", device.AgentOutput);
@@ -122,5 +122,12 @@ public sealed class DeployCommitTests
         Assert.Equal("int8", device.Store.Active(Artifacts.ModelId)!.Manifest.Precision);
         await fleet.WaitAsync(f => f.Telemetry.LastOrDefault(t => t.Engine?.ModelVersion == "2" && t.Engine.Precision == Precision.Int8 && t.Pipeline.Frames > 0),
             Long, "telemetry from the int8 engine");
+
+        // An fp32 reference of the same model shadows the int8 engine on sampled frames.
+        var shadowed = await fleet.WaitAsync(f => f.Telemetry.LastOrDefault(t => t.Engine?.Precision == Precision.Int8 && t.Shadow is { Samples: > 0 }),
+            Long, "telemetry with shadow statistics", device.AgentOutput);
+        Assert.InRange(shadowed.Shadow.CosineMean, 0.9, 1.0);
+        Assert.True(shadowed.Shadow.HasTop1Agreement);
+        Assert.InRange(shadowed.Shadow.BudgetUsed, 0.0, 0.5);
     }
 }
