@@ -110,7 +110,7 @@ for precision in $precisions; do
         # The DB detector is judged by its task metric (binarized-map IoU >= 0.95), others by cosine.
         if (match($0, /IoU mean [0-9.]+/)) { iou = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (iou < 0.95) fail++ }
         else if (cosine < cs) fail++ }
-      $1 == "output" { n++; rel = $(NF-1) + 0; cosine = $NF + 0;
+      !report && $1 == "output" { n++; rel = $(NF-1) + 0; cosine = $NF + 0;
         if (p == "fp32" || p == "fp16") bad = rel > l2; else bad = cosine < cs;
         if (bad) fail++;
         if (rel > worst) worst = rel;
