@@ -199,7 +199,9 @@ public sealed partial class DeploymentManager
     /// committed, load the active engine (rebuilding it if this hardware is not what it was built
     /// for, or installing the configured model on first start), then resume transfers and builds.
     /// </summary>
-    public async Task StartAsync(CancellationToken stopping)
+    /// <param name="startup">Cancels the start itself (the host gave up starting).</param>
+    /// <param name="stopping">Fires when the service stops; deployments and builds end at their next step.</param>
+    public async Task StartAsync(CancellationToken startup, CancellationToken stopping)
     {
         _stopping = stopping;
         foreach (var action in _store.Recover()) _log.LogWarning("store recovery: {Action}", action);
@@ -216,7 +218,8 @@ public sealed partial class DeploymentManager
             _log.LogWarning("deploy {Id}: {Reason}; rolled back", record.CommandId, reason);
             CleanUp(record.CommandId);
         }
-        await LoadActiveAsync(stopping).ConfigureAwait(false);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(startup, stopping);
+        await LoadActiveAsync(either.Token).ConfigureAwait(false);
         foreach (var record in unfinished.Where(r => r.State.OnRestart() is ResumeAction.ResumeDownload or ResumeAction.RestartFromArtifact))
             Resume(record);
     }
@@ -276,7 +279,7 @@ public sealed partial class DeploymentManager
                 "edgeagent-cpu-fallback", cancellationToken).ConfigureAwait(false);
             _state.Slot.Swap(_factory.Load(ModelId, active.Manifest.Version, Sha256(cpu.File)[..16], cpu.Engine));
             Event(Telemetry.Wire.Event.Types.Severity.Info, "engine", $"serving {ModelId} {active.Manifest.Version} on the CPU while the {backend.Name} engine is rebuilt");
-            var task = Task.Run(() => RebuildAsync(active, "hardware changed", cancellationToken), CancellationToken.None);
+            var task = Task.Run(() => RebuildAsync(active, "hardware changed", _stopping), CancellationToken.None);
             lock (_gate) _running.Add(task);
             return;
         }

@@ -12,7 +12,8 @@ namespace EdgeAgent.Agent.Service;
 /// start). Registered first, so the other workers start with an engine in the slot. Stopped
 /// last: the OFFLINE status goes out after the pipeline has stopped.
 /// </summary>
-public sealed class LinkService(DeviceLink link, MosquittoClient client, DeploymentManager deployments, ILogger<LinkService> log) : IHostedService
+public sealed class LinkService(DeviceLink link, MosquittoClient client, DeploymentManager deployments, IHostApplicationLifetime lifetime,
+    ILogger<LinkService> log) : IHostedService
 {
     private int _connected;
 
@@ -20,7 +21,7 @@ public sealed class LinkService(DeviceLink link, MosquittoClient client, Deploym
     {
         link.DescribeStatus = deployments.DescribeStatus;
         client.ConnectionChanged += OnConnectionChanged;
-        await deployments.StartAsync(cancellationToken).ConfigureAwait(false);
+        await deployments.StartAsync(cancellationToken, lifetime.ApplicationStopping).ConfigureAwait(false);
         log.LogInformation("connecting to {Broker}", client.Broker);
         link.Start();
     }
