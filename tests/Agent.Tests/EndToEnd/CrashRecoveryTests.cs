@@ -107,4 +107,26 @@ public sealed class CrashRecoveryTests
         Assert.Equal(CommandState.Committed, fleet.RepliesTo(id).Last(r => r.State is CommandState.Committed or CommandState.Failed or CommandState.RolledBack).State);
         Assert.Equal("2", device.Store.Active(Artifacts.ModelId)?.Manifest.Version);
     }
+
+    [Fact]
+    public async Task ACleanStopDuringProbationExitsPromptlyAndTheNextStartRollsBack()
+    {
+        await using var device = await DeviceUnderTest.CreateAsync();
+        await device.StartAgentAsync();
+        var fleet = device.Fleet;
+        byte[] model = File.ReadAllBytes(Artifacts.ClsModel);
+        var policy = new ValidationPolicy { Probation = Duration.FromTimeSpan(TimeSpan.FromMinutes(5)), AutoRollback = true };
+        await fleet.SendAsync(Artifacts.Deploy("d-term", "2", ArtifactKind.Onnx, model, device.FleetKey, url: Artifacts.FileUrl(device.Root, "m.onnx", model), validation: policy));
+        await fleet.WaitForReplyAsync("d-term", Long, device.AgentOutput, CommandState.Activated);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(0, await device.Agent.StopAsync(TimeSpan.FromSeconds(25)));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"stopping took {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal(DeploymentState.Probation, device.Journal.Find("d-term")?.State); // not committed on the way out
+
+        await device.StartAgentAsync();
+        var end = await fleet.WaitForReplyAsync("d-term", Long, device.AgentOutput, CommandState.RolledBack, CommandState.Committed);
+        Assert.Equal(CommandState.RolledBack, end.State);
+        Assert.Equal("1", device.Store.Active(Artifacts.ModelId)?.Manifest.Version);
+    }
 }
