@@ -144,6 +144,11 @@ start=$(date +%s.%N)
   --out "$work/r50-warm.engine" --timing-cache "$work/cold-cache.txt" > "$work/r50-warm.txt" 2>&1
 warm=$(elapsed $start)
 echo "resnet50 fp16 build: cold ${cold} s, warm ${warm} s" | tee -a "$summary"
+# An engine file carries its CUBINs: with the kernel cache gone, loading it compiles nothing.
+rm -rf "$work/kernels"
+carried=$("$edgeagent" engine bench --engine "$work/r50-warm.engine" --iterations 5 --warmup 1 2>&1 | grep "kernel modules:")
+echo "resnet50 fp16 engine loaded with an empty kernel cache: ${carried:-no kernel line}" | tee -a "$summary"
+case "$carried" in *", 0 compiled") ;; *) echo "FAIL the engine's carried kernels were not used" | tee -a "$summary"; failures=$((failures+1)) ;; esac
 { echo "== resnet50 fp16 cold build"; tail -8 "$work/r50-cold.txt"; echo "== warm build"; tail -8 "$work/r50-warm.txt";
   echo "== resnet50 fp16 batch 1 per-layer profile"; "$edgeagent" engine bench --engine "$work/r50-cold.engine" --iterations 50 --profile 2>&1 | tail -40; } >> "$details"
 if "$edgeagent" engine build --model "$work/zoo/resnet50.onnx" --backend cuda --precision fp16 --shapes input:32x3x224x224 \

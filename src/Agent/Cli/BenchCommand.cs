@@ -86,6 +86,8 @@ public static class BenchCommand
         output.WriteLine($"model {source}, backend {engine.Backend.Name}, {PrecisionOf(engine)}, {context.Threads} thread(s), " +
             $"{string.Join(", ", engine.Inputs.Select(i => $"{i.Name} {string.Join("x", i.Shape)}"))}");
         output.WriteLine($"{(enginePath is null ? "built" : "loaded")} in {buildClock.Elapsed.TotalMilliseconds:F0} ms: {engine.Layers.Count} layers, {engine.Plan}");
+        if (engine.Backend is Engine.Backends.Cuda.CudaBackend gpu)
+            output.WriteLine($"kernel modules: {gpu.Kernels.FromEngine} from the engine file, {gpu.Kernels.FromDisk} from the kernel cache, {gpu.Kernels.Compiled} compiled");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"latency over {iterations} runs: median {median:F3} ms, p90 {Percentile(0.9):F3} ms, p99 {Percentile(0.99):F3} ms, min {times[0]:F3} ms"));
         output.WriteLine($"throughput {1000.0 / median:F1} inferences/s");

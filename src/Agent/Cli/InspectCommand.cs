@@ -43,6 +43,8 @@ public static class InspectCommand
         var here = new CpuBackend().Fingerprint;
         output.WriteLine(here.DifferenceFrom(plan.Fingerprint) is { } difference ? $"  does not match this machine: {difference}" : "  matches this machine");
         output.WriteLine($"precision: {plan.Precision}");
+        if (plan.KernelBinaries.Count > 0)
+            output.WriteLine($"kernels: {plan.KernelBinaries.Count} compiled modules carried ({plan.KernelBinaries.Values.Sum(b => (long)b.Length) / 1024.0:F0} KiB)");
         output.WriteLine(plan.Profiles.Count == 0 ? "profiles: none (static shapes)" : $"profiles: {string.Join(" | ", plan.Profiles)}");
         var graph = plan.LoadGraph().Graph;
         output.WriteLine("inputs:");

@@ -104,6 +104,7 @@ public static class EngineBuilder
         {
             BuildPlan = engine.Plan,
             CalibrationTable = quantization?.CalibrationTable ?? "",
+            KernelBinaries = config.Backend is IKernelBinaryStore store ? store.ExportKernels(engine) : new Dictionary<string, byte[]>(),
         };
         progress?.Report(new BuildProgress("done", 1, 1));
         return new BuildResult(plan, engine, report, new BuildStats(clock.Elapsed, tuner?.TimedLayers ?? 0, tuner?.CachedLayers ?? 0, cache.Count))

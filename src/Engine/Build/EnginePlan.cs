@@ -51,6 +51,8 @@ public sealed class EnginePlan
     /// <summary>Sha256 of the file this plan was read from (its identity), when read from one.</summary>
     public string FileSha256 { get; init; } = "";
     public bool Signed { get; init; }
+    /// <summary>Compiled kernels the backend exported at build time (GPU CUBINs by cache key); empty for the CPU.</summary>
+    public IReadOnlyDictionary<string, byte[]> KernelBinaries { get; init; } = new Dictionary<string, byte[]>();
 
     /// <summary>A fresh copy of the optimized graph (each compiled engine owns its own, with concrete shapes).</summary>
     public Model LoadGraph() => OnnxImporter.FromProto(ModelProto.Parser.ParseFrom(_graph), null, Model.Name);
@@ -86,6 +88,7 @@ public sealed class EnginePlan
         // Placements depend on concrete shapes: plan them for these.
         var context = new Passes.PassContext(model, evaluator);
         new Passes.ConcatPlanning().Run(context);
+        if (backend is IKernelBinaryStore store && KernelBinaries.Count > 0) store.ImportKernels(KernelBinaries);
         return InferenceEngine.Compile(model, backend, new RecordedTacticSelector(Tactics));
     }
 }

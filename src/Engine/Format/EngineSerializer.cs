@@ -27,6 +27,7 @@ public static class EngineSerializer
             CreatedUnixSeconds = plan.CreatedUnixSeconds,
             PreprocessJson = plan.PreprocessJson,
             CalibrationTable = plan.CalibrationTable,
+            KernelBinaries = { plan.KernelBinaries.ToDictionary(k => k.Key, k => ByteString.CopyFrom(k.Value)) },
         };
         payload.Model.Metadata.Add(plan.Model.Metadata.ToDictionary(m => m.Key, m => m.Value));
         payload.Fingerprint.Features.AddRange(plan.Fingerprint.Features);
@@ -91,6 +92,7 @@ public static class EngineSerializer
             FileSha256 = Convert.ToHexString(digest).ToLowerInvariant(),
             Signed = signed,
             RecordedArenaBytes = payload.MemoryPlan?.ArenaBytes ?? 0,
+            KernelBinaries = payload.KernelBinaries.ToDictionary(k => k.Key, k => k.Value.ToByteArray()),
         };
     }
 }

@@ -85,6 +85,16 @@ public unsafe interface IDeviceExecution : IDisposable
     void ExecuteObserved(Action<int> afterLayer, CancellationToken cancellationToken);
 }
 
+/// <summary>A backend whose compiled kernels can travel inside the engine file, so loading it compiles nothing.</summary>
+public interface IKernelBinaryStore
+{
+    /// <summary>The compiled kernels <paramref name="engine"/>'s layers use, by cache key.</summary>
+    IReadOnlyDictionary<string, byte[]> ExportKernels(InferenceEngine engine);
+
+    /// <summary>Makes kernels read from an engine file available before its layers are compiled.</summary>
+    void ImportKernels(IReadOnlyDictionary<string, byte[]> binaries);
+}
+
 /// <summary>A backend that times a layer itself (on its device), for the autotuner.</summary>
 public interface ILayerTimer
 {

@@ -20,9 +20,13 @@ public sealed class CudaFingerprintTests
         new("cuda", gpu, sm, ["dp4a", "mma.f16", "mma.s8"], new Dictionary<string, string> { ["cuda-driver"] = driver, ["nvrtc"] = "13.0", ["storage"] = storage });
 
     /// <summary>The CPU's kernels under another device's fingerprint: compiles only if the fingerprints agree.</summary>
-    private sealed class DeviceWithFingerprint(DeviceFingerprint fingerprint) : IBackend
+    private sealed class DeviceWithFingerprint(DeviceFingerprint fingerprint) : IBackend, IKernelBinaryStore
     {
         private readonly CpuBackend _cpu = new(1);
+        public IReadOnlyDictionary<string, byte[]>? Imported { get; private set; }
+        public IReadOnlyDictionary<string, byte[]> ExportKernels(InferenceEngine engine) =>
+            new Dictionary<string, byte[]> { ["module-a"] = [1, 2, 3], ["module-b"] = [.. Enumerable.Range(0, 300).Select(i => (byte)i)] };
+        public void ImportKernels(IReadOnlyDictionary<string, byte[]> binaries) => Imported = binaries;
         public string Name => "cuda";
         public DeviceFingerprint Fingerprint => fingerprint;
         public int MaxThreads => 1;
@@ -65,6 +69,19 @@ public sealed class CudaFingerprintTests
         using var context = plan.Compile(new DeviceWithFingerprint(H100())).CreateContext(1);
         var x = Tensor.FromFloats([.. Enumerable.Range(0, 256).Select(i => i % 7 - 3f)], 1, 4, 8, 8);
         Assert.Equal(x.Floats.Select(v => MathF.Max(v, 0)), context.Run(new Dictionary<string, Tensor> { ["x"] = x })["y"].Floats);
+    }
+
+    [Fact]
+    public void CompiledKernelsTravelInTheEngineFileAndReachTheLoadingBackend()
+    {
+        var plan = CudaEngineFile();
+        Assert.Equal(["module-a", "module-b"], plan.KernelBinaries.Keys.Order());
+        Assert.Equal([1, 2, 3], plan.KernelBinaries["module-a"]);
+        Assert.Equal(300, plan.KernelBinaries["module-b"].Length);
+        var loader = new DeviceWithFingerprint(H100());
+        plan.Compile(loader);
+        Assert.NotNull(loader.Imported);
+        Assert.Equal(plan.KernelBinaries["module-b"], loader.Imported!["module-b"]);
     }
 
     [Theory]

@@ -15,7 +15,7 @@ namespace EdgeAgent.Engine.Backends.Cuda;
 /// context's whole inference replayed as a CUDA Graph. Ops without a kernel run on the host
 /// through the reference kernel.
 /// </summary>
-public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IDisposable
+public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBinaryStore, IDisposable
 {
     private static readonly HashSet<string> Views = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"];
     private static readonly HashSet<string> Arithmetic = ["Add", "Sub", "Mul", "Div"];
@@ -193,6 +193,15 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IDisposabl
     /// <summary>Compiles every kernel module the layers need, in parallel, before the first run.</summary>
     public void Prepare(IEnumerable<ICompiledLayer> layers) =>
         Kernels.Prepare(layers.OfType<CudaLayer>().SelectMany(l => l.Modules).Append(Module("elementwise")));
+
+    public IReadOnlyDictionary<string, byte[]> ExportKernels(InferenceEngine engine)
+    {
+        var modules = engine.Layers.OfType<CudaLayer>().SelectMany(l => l.Modules).Append(Module("elementwise")).Distinct().ToList();
+        Kernels.Prepare(modules);
+        return modules.ToDictionary(Kernels.KeyOf, Kernels.Cubin, StringComparer.Ordinal);
+    }
+
+    public void ImportKernels(IReadOnlyDictionary<string, byte[]> binaries) => Kernels.Import(binaries);
 
     public IDeviceExecution CreateExecution(InferenceEngine engine)
     {

@@ -19,7 +19,8 @@ public sealed unsafe class KernelLibrary
     private readonly Dictionary<KernelModule, nint> _modules = new();
     private readonly Dictionary<(nint, string), nint> _functions = new();
     private readonly Lock _load = new();
-    private int _compiled, _fromDisk;
+    private readonly ConcurrentDictionary<string, byte[]> _imported = new(StringComparer.Ordinal);
+    private int _compiled, _fromDisk, _fromEngine;
 
     public KernelLibrary(CudaDevice device, string? cacheDirectory)
     {
@@ -31,6 +32,18 @@ public sealed unsafe class KernelLibrary
     public string? CacheDirectory { get; }
     public int Compiled => _compiled;
     public int FromDisk => _fromDisk;
+    /// <summary>Modules taken from an engine file's kernels instead of being compiled.</summary>
+    public int FromEngine => _fromEngine;
+
+    /// <summary>The cache key of <paramref name="module"/> for this GPU (what engine files store kernels under).</summary>
+    public string KeyOf(KernelModule module) => CacheKey(KernelSources.Render(module), _options);
+
+    /// <summary>Kernels carried by an engine file, used before the disk cache or the compiler.</summary>
+    public void Import(IReadOnlyDictionary<string, byte[]> binaries)
+    {
+        foreach (var (key, cubin) in binaries)
+            if (cubin.Length > 0) _imported[key] = cubin;
+    }
 
     /// <summary>The default CUBIN cache: $EDGEAGENT_KERNEL_CACHE, else $XDG_CACHE_HOME or ~/.cache, under edgeagent/kernels.</summary>
     public static string DefaultCacheDirectory()
@@ -78,6 +91,11 @@ public sealed unsafe class KernelLibrary
     {
         string source = KernelSources.Render(module);
         string key = CacheKey(source, _options);
+        if (_imported.TryGetValue(key, out var carried))
+        {
+            Interlocked.Increment(ref _fromEngine);
+            return carried;
+        }
         string? path = CacheDirectory is null ? null : Path.Combine(CacheDirectory, key + ".cubin");
         if (path is not null && File.Exists(path))
         {
