@@ -249,7 +249,11 @@ public sealed partial class DeploymentManager
     private async Task LoadActiveAsync(CancellationToken cancellationToken)
     {
         var active = _store.Active(ModelId);
-        if (active is null && _options.Model.Onnx is { Length: > 0 } onnx) active = await InstallConfiguredModelAsync(onnx, cancellationToken).ConfigureAwait(false);
+        if (active is null && _options.Model.Onnx is { Length: > 0 } onnx)
+        {
+            if (File.Exists(onnx)) active = await InstallConfiguredModelAsync(onnx, cancellationToken).ConfigureAwait(false);
+            else _log.LogWarning("Model:Onnx '{Onnx}' does not exist; nothing to install until a deployment arrives", onnx);
+        }
         if (active is null)
         {
             _log.LogWarning("no engine for {Model} yet: waiting for a deployment", ModelId);

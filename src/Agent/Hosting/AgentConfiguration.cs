@@ -77,7 +77,7 @@ public static class AgentConfiguration
         }
         if (o.Camera.RingCapacity is < 1 or > 1024) throw new AgentConfigException($"Camera:RingCapacity {o.Camera.RingCapacity} is outside 1-1024");
         if (string.IsNullOrWhiteSpace(o.Model.Id)) throw new AgentConfigException("Model:Id is empty; name the model this device serves");
-        if (o.Model.Onnx is { Length: > 0 } onnx && !File.Exists(onnx)) throw new AgentConfigException($"Model:Onnx '{onnx}' does not exist");
+        // A missing Model:Onnx is not an error: a freshly installed device may wait for its first deployment.
         if (o.Model.Postprocess is not ("text" or "classification" or "none"))
             throw new AgentConfigException($"Model:Postprocess '{o.Model.Postprocess}' is not text, classification or none");
         try

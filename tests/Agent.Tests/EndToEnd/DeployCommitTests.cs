@@ -130,4 +130,22 @@ public sealed class DeployCommitTests
         Assert.True(shadowed.Shadow.HasTop1Agreement);
         Assert.InRange(shadowed.Shadow.BudgetUsed, 0.0, 0.5);
     }
+
+    [Fact]
+    public async Task AFreshDeviceWithoutAModelServesItsFirstDeployment()
+    {
+        await using var device = await DeviceUnderTest.CreateAsync(c => c["Model"]!["Onnx"] = "/nonexistent/model.onnx");
+        await device.StartAgentAsync();
+        var fleet = device.Fleet;
+        Assert.Contains("nothing to install until a deployment arrives", device.AgentOutput());
+        await fleet.WaitAsync(f => f.Telemetry.FirstOrDefault(t => t.Engine is null), Long, "telemetry without an engine");
+
+        byte[] artifact = File.ReadAllBytes(Artifacts.ClsModel);
+        await fleet.SendAsync(Artifacts.Deploy("first", "1", ArtifactKind.Onnx, artifact, device.FleetKey, url: Artifacts.FileUrl(device.Root, "cls.onnx", artifact)));
+        var end = await fleet.WaitForReplyAsync("first", Long, device.AgentOutput, CommandState.Committed, CommandState.Failed, CommandState.RolledBack);
+        Assert.True(end.State == CommandState.Committed, $"{end.State}: {end.Reason}");
+        Assert.Equal("1", device.Store.Active(Artifacts.ModelId)?.Manifest.Version);
+        Assert.Null(device.Store.Previous(Artifacts.ModelId));
+        await fleet.WaitAsync(f => f.Telemetry.LastOrDefault(t => t.Engine?.ModelVersion == "1" && t.Pipeline.Frames > 0), Long, "telemetry from the first engine");
+    }
 }
