@@ -42,7 +42,7 @@ public static class Int8Quantizer
         {
             throw new EngineUserException(mismatch is not null
                 ? $"calibration cache {options.CachePath} cannot be used ({mismatch}) and no calibration data was given; pass --calib DIR"
-                : "an INT8 build needs calibration data (--calib DIR) or a calibration cache (--calib-cache FILE)");
+                : $"precision {(best ? "best" : "int8")} needs calibration data (--calib DIR) or a calibration cache (--calib-cache FILE)");
         }
         // A QDQ model's own scales win: it was trained (or quantized) with exactly those.
         foreach (var (name, scale) in qdqScales) scales[name] = scale;
