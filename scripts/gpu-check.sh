@@ -21,8 +21,11 @@ while [ $# -gt 0 ]; do
     --prepare)
       "$root/scripts/render-calib.sh" >/dev/null
       rm -rf "$root/.cache/gpu-calib"; mkdir -p "$root/.cache/gpu-calib"
-      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 6 "$root/.cache/calib/det/calib" "$root/.cache/gpu-calib/ppocr-det-calib"
-      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 3 "$root/.cache/calib/det/val" "$root/.cache/gpu-calib/ppocr-det-val"
+      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 4 "$root/.cache/calib/det/calib" "$root/.cache/gpu-calib/ppocr-det-calib"
+      python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 2 "$root/.cache/calib/det/val" "$root/.cache/gpu-calib/ppocr-det-val"
+      python3 "$root/bench/gpu/images_to_npy.py" --height 48 --width 192 --count 16 --preset ppocr-cls "$root/.cache/calib/cls/calib" "$root/.cache/gpu-calib/ppocr-cls-calib"
+      python3 "$root/bench/gpu/images_to_npy.py" --height 48 --width 192 --count 40 --preset ppocr-cls "$root/.cache/calib/cls/val" "$root/.cache/gpu-calib/ppocr-cls-val"
+      echo "x:1x3x48x192" > "$root/.cache/gpu-calib/ppocr-cls-shape"
       # One full-size text page for comparing the float engines at the benchmark shape.
       python3 "$root/bench/gpu/images_to_npy.py" --height 640 --width 640 --count 1 "$root/.cache/calib/det/val" "$root/.cache/gpu-calib/page640"
       mv "$root"/.cache/gpu-calib/page640/*.npy "$root/.cache/gpu-calib/ppocr-det-page.npy"; rmdir "$root/.cache/gpu-calib/page640"
@@ -109,13 +112,14 @@ for precision in $precisions; do
         if (n == 1 || cosine < mincos) mincos = cosine;
         # The DB detector is judged by its task metric (binarized-map IoU >= 0.95), others by cosine.
         if (match($0, /IoU mean [0-9.]+/)) { iou = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (iou < 0.95) fail++ }
+        else if ($0 ~ /top-1 agreement/ && match($0, /\([0-9.]+%\)/)) { agree = substr($0, RSTART + 1, RLENGTH - 3) + 0; if (agree < 99) fail++ }
         else if (cosine < cs) fail++ }
       !report && $1 == "output" { n++; rel = $(NF-1) + 0; cosine = $NF + 0;
         if (p == "fp32" || p == "fp16") bad = rel > l2; else bad = cosine < cs;
         if (bad) fail++;
         if (rel > worst) worst = rel;
         if (n == 1 || cosine < mincos) mincos = cosine }
-      END { if (n == 0) print "FAIL no-outputs"; else printf "%s relL2<=%.2e cos>=%.6f%s", (fail ? "FAIL" : "ok"), worst, mincos, (iou ? sprintf(" IoU %.4f", iou) : "") }' "$work/$name.$precision.compare.txt")
+      END { if (n == 0) print "FAIL no-outputs"; else printf "%s relL2<=%.2e cos>=%.6f%s", (fail ? "FAIL" : "ok"), worst, mincos, (iou ? sprintf(" IoU %.4f", iou) : "") (agree ? sprintf(" top-1 agreement %.2f%%", agree) : "") }' "$work/$name.$precision.compare.txt")
     { echo "== $name $precision"; tail -6 "$work/$name.$precision.build.txt"; cat "$work/$name.$precision.compare.txt"; } >> "$details"
     case "$verdict" in FAIL*) failures=$((failures+1)) ;; esac
     bench=$("$edgeagent" engine bench --engine "$engine" --iterations 200 --warmup 20 --json 2>&1 | tail -1)

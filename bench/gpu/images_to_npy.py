@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Converts images to model inputs as .npy (float32, 1x3xHxW, RGB, ImageNet mean/std: the
-'imagenet' pre-processing preset) with ffmpeg and the standard library only, so GPU checks can
-carry real calibration data to machines without image tools or numpy.
-  images_to_npy.py --height 320 --width 320 --count 8 SRC_DIR OUT_DIR"""
+"""Converts images to model inputs as .npy (float32, 1x3xHxW) with ffmpeg and the standard
+library only, so GPU checks can carry real calibration data to machines without image tools or
+numpy. Presets as the CLI's: imagenet (RGB, ImageNet mean/std) and ppocr-cls (BGR, mean 0.5,
+std 0.5).
+  images_to_npy.py --height 320 --width 320 --count 8 [--preset imagenet|ppocr-cls] SRC_DIR OUT_DIR"""
 import argparse, array, os, struct, subprocess, sys
 
-MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+PRESETS = {
+    "imagenet": ((0, 1, 2), (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+    "ppocr-cls": ((2, 1, 0), (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+}
 
 
 def write_npy(path, shape, values):
@@ -21,6 +25,7 @@ def main():
     ap.add_argument("--height", type=int, required=True)
     ap.add_argument("--width", type=int, required=True)
     ap.add_argument("--count", type=int, default=8)
+    ap.add_argument("--preset", choices=sorted(PRESETS), default="imagenet")
     ap.add_argument("src")
     ap.add_argument("out")
     args = ap.parse_args()
@@ -29,15 +34,16 @@ def main():
     if not files:
         sys.exit(f"no images in {args.src}")
     h, w = args.height, args.width
+    order, mean, std = PRESETS[args.preset]
     for name in files:
         raw = subprocess.run(["ffmpeg", "-v", "error", "-i", os.path.join(args.src, name), "-vf", f"scale={w}:{h}",
                               "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
         planes = array.array("f", bytes(4 * 3 * h * w))
         for c in range(3):
-            m, s = MEAN[c], STD[c]
+            src, m, s = order[c], mean[c], std[c]
             base = c * h * w
             for i in range(h * w):
-                planes[base + i] = (raw[3 * i + c] / 255.0 - m) / s
+                planes[base + i] = (raw[3 * i + src] / 255.0 - m) / s
         write_npy(os.path.join(args.out, os.path.splitext(name)[0] + ".npy"), (1, 3, h, w), planes)
 
 

@@ -9,7 +9,7 @@ public sealed class KernelSourceTests
     public void EveryKernelFileIsEmbedded()
     {
         var files = KernelSources.Files();
-        foreach (var expected in new[] { "common.cuh", "conv_store.cuh", "conv_mma.cu", "conv_simt.cu", "conv_direct.cu", "elementwise.cu" })
+        foreach (var expected in new[] { "common.cuh", "conv_store.cuh", "mma.cuh", "qconv.cuh", "conv_mma.cu", "conv_simt.cu", "conv_direct.cu", "elementwise.cu", "qconv.cu", "qconv_mma.cu" })
             Assert.Contains(expected, files);
         Assert.All(files, f => Assert.False(string.IsNullOrWhiteSpace(KernelSources.Read(f))));
     }
@@ -25,6 +25,20 @@ public sealed class KernelSourceTests
         Assert.True(bm >= 0 && bn > bm, "defines come first, sorted by name");
         Assert.True(common > bn && store > common && kernel > store, "then common.cuh, conv_store.cuh and conv_mma.cu");
         Assert.DoesNotContain("#include", source);
+    }
+
+    [Fact]
+    public void EveryModuleKindRendersWithTheHeadersItsKernelsUse()
+    {
+        foreach (var (name, kernel) in new[] { ("conv_mma", "conv_mma("), ("conv_simt", "conv_simt("), ("conv_direct", "conv_depthwise("),
+                     ("elementwise", "binary_broadcast("), ("qconv", "qconv_dp4a("), ("qconv_mma", "qconv_mma(") })
+        {
+            string source = KernelSources.Render(KernelModule.Of(name, ("BM", 64), ("BN", 64), ("WARPS_M", 2), ("WARPS_N", 2), ("STORAGE_HALF", 1)));
+            Assert.Contains(kernel, source);
+            Assert.Equal(1, System.Text.RegularExpressions.Regex.Matches(source, "struct ConvParams").Count);
+            Assert.True(System.Text.RegularExpressions.Regex.Matches(source, "struct QConvParams").Count <= 1, name);
+        }
+        Assert.Contains("stage_warp_row", KernelSources.Render(KernelModule.Of("qconv_mma")));
     }
 
     [Fact]

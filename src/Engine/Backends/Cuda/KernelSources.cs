@@ -15,7 +15,10 @@ public static class KernelSources
     /// <summary>The kernel files a module is made of, in order, for each module kind.</summary>
     public static IReadOnlyList<string> FilesOf(string module) => module switch
     {
-        "conv_mma" or "conv_simt" => ["common.cuh", "conv_store.cuh", module + ".cu"],
+        "conv_mma" => ["common.cuh", "conv_store.cuh", "mma.cuh", "conv_mma.cu"],
+        "conv_simt" => ["common.cuh", "conv_store.cuh", "conv_simt.cu"],
+        "qconv_mma" => ["common.cuh", "mma.cuh", "qconv.cuh", "qconv_mma.cu"],
+        "qconv" => ["common.cuh", "qconv.cuh", "qconv.cu"],
         _ => ["common.cuh", module + ".cu"],
     };
 

@@ -6,53 +6,15 @@
 // for 1x1 stride-1 convolutions over planes whose size is a multiple of 8.
 #define BK 32
 #define SPAD 8
-#define NTHREADS (WARPS_M * WARPS_N * 32)
-#define WTM (BM / WARPS_M)
-#define WTN (BN / WARPS_N)
-#define MT (WTM / 16)
-#define NT (WTN / 8)
 #define A_VECS (BM * BK / 8 / NTHREADS)
 #define AS_BYTES (2 * BM * (BK + SPAD) * 2)
 #define BS_BYTES (2 * BK * (BN + SPAD) * 2)
-#define CS_PITCH (BN + 8)
-#define CS_BYTES (WTM * CS_PITCH * 4)
 #define SMEM_BYTES (AS_BYTES + BS_BYTES > CS_BYTES ? AS_BYTES + BS_BYTES : CS_BYTES)
 #if POINTWISE
 #define B_VECS (BN * BK / 8 / NTHREADS)
 #else
 #define B_ELEMS (BN * BK / NTHREADS)
 #endif
-
-__device__ __forceinline__ u32 smem_address(const void* p)
-{
-    u32 a;
-    asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(a) : "l"(p));
-    return a;
-}
-
-// Four 8x8 16-bit matrices from shared memory; each lane names one row.
-__device__ __forceinline__ void ldmatrix_x4(u32* r, const void* row)
-{
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-        : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(smem_address(row)));
-}
-
-__device__ __forceinline__ void ldmatrix_x4_trans(u32* r, const void* row)
-{
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-        : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(smem_address(row)));
-}
-
-__device__ __forceinline__ void cp_async16(void* shared, const void* global)
-{
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" :: "r"(smem_address(shared)), "l"(global));
-}
-
-// 16 bytes, or zeros when the source is outside the tensor (src_bytes = 0).
-__device__ __forceinline__ void cp_async16_zfill(void* shared, const void* global, bool valid)
-{
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(smem_address(shared)), "l"(global), "r"(valid ? 16 : 0));
-}
 
 __device__ __forceinline__ void mma16816(float* c, const u32* a, const u32* b)
 {
@@ -193,20 +155,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) conv_mma(
     const bool vector_ok = (ohw & 7) == 0;
     for (int wm = 0; wm < WARPS_M; wm++)
     {
-        __syncthreads();
-        if (warp_m == wm)
-        {
-#pragma unroll
-            for (int i = 0; i < MT; i++)
-#pragma unroll
-                for (int j = 0; j < NT; j++)
-                {
-                    int row = i * 16 + (lane >> 2), col = warp_n * WTN + j * 8 + (lane & 3) * 2;
-                    *(float2*)&cs[row * CS_PITCH + col] = make_float2(acc[i][j][0], acc[i][j][1]);
-                    *(float2*)&cs[(row + 8) * CS_PITCH + col] = make_float2(acc[i][j][2], acc[i][j][3]);
-                }
-        }
-        __syncthreads();
+        stage_warp_row(cs, acc, wm, warp_m, warp_n, lane);
         for (int u = tid; u < WTM * (BN / 8); u += NTHREADS)
         {
             int row = u / (BN / 8), c8 = (u % (BN / 8)) * 8;

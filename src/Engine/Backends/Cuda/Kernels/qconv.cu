@@ -5,22 +5,6 @@
 // qconv_dp4a: implicit GEMM with __dp4a (sm_61+), 64 x 64 tile, 256 threads, 4 x 4 outputs per
 // thread, K in steps of 32 bytes. Weights are int8 [groups][MPAD][KPAD]; the input is gathered
 // from NCHW through the same k table as the float kernels, four k at a time into one int.
-struct QConvParams
-{
-    ConvParams conv;
-    float x_scale;
-    float inv_y_scale;
-    float residual_scale;
-    int out_int8;
-    int residual_int8;
-};
-
-__device__ __forceinline__ signed char requantize(float v, float inverse)
-{
-    float q = rintf(v * inverse);
-    return (signed char)fminf(fmaxf(q, -127.f), 127.f);
-}
-
 extern "C" __global__ void __launch_bounds__(256) qconv_dp4a(
     const signed char* __restrict__ x, const signed char* __restrict__ wt, const float* __restrict__ w_scale, const float* __restrict__ bias,
     const int4* __restrict__ ktable, const void* __restrict__ residual, void* __restrict__ y, QConvParams q)

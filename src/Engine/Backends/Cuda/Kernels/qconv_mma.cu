@@ -5,58 +5,17 @@
 // stages accumulators through shared memory and writes 8 pixels per thread (int8 or storage).
 #define BK 64
 #define SPAD 16
-#define NTHREADS (WARPS_M * WARPS_N * 32)
-#define WTM (BM / WARPS_M)
-#define WTN (BN / WARPS_N)
-#define MT (WTM / 16)
-#define NT (WTN / 8)
 #define A_VECS (BM * BK / 16 / NTHREADS)
 #define B_WORDS (BN * BK / 4 / NTHREADS)
 #define AS_BYTES (2 * BM * (BK + SPAD))
 #define BS_BYTES (2 * BN * (BK + SPAD))
-#define CS_PITCH (BN + 8)
-#define CS_BYTES (WTM * CS_PITCH * 4)
 #define SMEM_BYTES (AS_BYTES + BS_BYTES > CS_BYTES ? AS_BYTES + BS_BYTES : CS_BYTES)
-
-struct QConvParams
-{
-    ConvParams conv;
-    float x_scale;
-    float inv_y_scale;
-    float residual_scale;
-    int out_int8;
-    int residual_int8;
-};
-
-__device__ __forceinline__ u32 smem_address(const void* p)
-{
-    u32 a;
-    asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(a) : "l"(p));
-    return a;
-}
-
-__device__ __forceinline__ void ldmatrix_x4(u32* r, const void* row)
-{
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-        : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(smem_address(row)));
-}
-
-__device__ __forceinline__ void cp_async16(void* shared, const void* global)
-{
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" :: "r"(smem_address(shared)), "l"(global));
-}
 
 __device__ __forceinline__ void mma16832(int* c, const u32* a, const u32* b)
 {
     asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
         : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-}
-
-__device__ __forceinline__ signed char requantize(float v, float inverse)
-{
-    float q = rintf(v * inverse);
-    return (signed char)fminf(fmaxf(q, -127.f), 127.f);
 }
 
 extern "C" __global__ void __launch_bounds__(NTHREADS) qconv_mma(
@@ -152,23 +111,9 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) qconv_mma(
     }
 
     float* cs = reinterpret_cast<float*>(smem);
-    const bool vector_ok = (ohw & 7) == 0;
     for (int wm = 0; wm < WARPS_M; wm++)
     {
-        __syncthreads();
-        if (warp_m == wm)
-        {
-#pragma unroll
-            for (int i = 0; i < MT; i++)
-#pragma unroll
-                for (int j = 0; j < NT; j++)
-                {
-                    int row = i * 16 + (lane >> 2), col = warp_n * WTN + j * 8 + (lane & 3) * 2;
-                    *(float2*)&cs[row * CS_PITCH + col] = make_float2((float)acc[i][j][0], (float)acc[i][j][1]);
-                    *(float2*)&cs[(row + 8) * CS_PITCH + col] = make_float2((float)acc[i][j][2], (float)acc[i][j][3]);
-                }
-        }
-        __syncthreads();
+        stage_warp_row(cs, acc, wm, warp_m, warp_n, lane);
         for (int u = tid; u < WTM * (BN / 8); u += NTHREADS)
         {
             int row = u / (BN / 8), c8 = (u % (BN / 8)) * 8;
@@ -190,5 +135,4 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) qconv_mma(
             }
         }
     }
-    (void)vector_ok;
 }
