@@ -35,7 +35,7 @@ public sealed class KernelSourceTests
         {
             string source = KernelSources.Render(KernelModule.Of(name, ("BM", 64), ("BN", 64), ("WARPS_M", 2), ("WARPS_N", 2), ("STORAGE_HALF", 1)));
             Assert.Contains(kernel, source);
-            Assert.Equal(1, System.Text.RegularExpressions.Regex.Matches(source, "struct ConvParams").Count);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(source, "struct ConvParams"));
             Assert.True(System.Text.RegularExpressions.Regex.Matches(source, "struct QConvParams").Count <= 1, name);
         }
         Assert.Contains("stage_warp_row", KernelSources.Render(KernelModule.Of("qconv_mma")));
