@@ -81,7 +81,10 @@ public static class EngineBuilder
         if (int8)
         {
             progress?.Report(new BuildProgress("quantize", 0, 1));
-            quantization = Quantization.Int8Quantizer.Apply(model, identity.Sha256, config.Calibration ?? new Quantization.CalibrationOptions(), qdqScales!,
+            var calibration = config.Calibration ?? new Quantization.CalibrationOptions();
+            // The GPU has no INT8 depthwise kernel: depthwise layers stay on its FP16 kernel.
+            if (config.Backend is Backends.Cuda.CudaBackend) calibration = calibration with { Rewrite = calibration.Rewrite with { Depthwise = false } };
+            quantization = Quantization.Int8Quantizer.Apply(model, identity.Sha256, calibration, qdqScales!,
                 config.Precision == "best", evaluator, progress is null ? null : new Progress(progress), cancellationToken);
         }
         byte[] graph = OnnxExporter.ToBytes(model);
