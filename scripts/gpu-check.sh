@@ -3,7 +3,8 @@
 # (fp32 and fp16) against the reference executor, then benchmarks with the PyTorch peer timed
 # in the same call. Needs the self-contained binary (scripts/publish.sh) and the PP-OCR models
 # (scripts/fetch-models.sh); generates the zoo models itself.
-#   scripts/gpu-check.sh [--quick] [--no-peer] [--models resnet50,ppocr-det] [--precisions fp16,int8]
+#   scripts/gpu-check.sh [--quick] [--no-peer] [--no-extras] [--models resnet50,ppocr-det] [--precisions fp16,int8]
+#     --no-extras skips the batch-32, build-time, carried-kernel and PyTorch parts
 #   scripts/gpu-check.sh --prepare   (here, before the GPU call: renders text images and converts
 #                                     the detector's INT8 calibration/validation set to .npy in
 #                                     .cache/gpu-calib, to carry along; the GPU machine has no ffmpeg)
@@ -15,7 +16,7 @@ edgeagent="${EDGEAGENT:-$root/publish/linux-x64/edgeagent}"
 models="${MODELS:-$root/.cache/models}"
 out="${OUT:-/tmp/gpu-check}"     # text results
 work="${WORK:-/tmp/gpu-check-work}"  # engines, zoo models, kernel and timing caches
-quick=0; peer=1; only=""; precisions="fp32 fp16 int8"
+quick=0; peer=1; extras=1; only=""; precisions="fp32 fp16 int8"
 while [ $# -gt 0 ]; do
   case "$1" in
     --prepare)
@@ -33,6 +34,7 @@ while [ $# -gt 0 ]; do
       du -sh "$root/.cache/gpu-calib"; exit 0 ;;
     --quick) quick=1 ;;
     --no-peer) peer=0 ;;
+    --no-extras) extras=0; peer=0 ;;
     --models) only=",$2,"; shift ;;
     --precisions) precisions="${2//,/ }"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -52,6 +54,7 @@ elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'
 # kind of input the float engines are compared on: the detector on a document-like page, since
 # on pure noise its probability map is all near zero and only rounding noise is compared)
 cases=(
+  "resnet18|$work/zoo/resnet18.onnx|input:1x3x224x224|1e-3|1e-2|noise"
   "resnet50|$work/zoo/resnet50.onnx|input:1x3x224x224|1e-3|1e-2|noise"
   "mobilenetv2|$work/zoo/mobilenetv2.onnx|input:1x3x224x224|1e-3|1e-2|noise"
   "yolov5s|$work/zoo/yolov5s.onnx|images:1x3x640x640|1e-3|1e-2|noise"
@@ -136,6 +139,8 @@ page="$root/.cache/gpu-calib/ppocr-det-page.npy"; [ -f "$page" ] || page="$work/
   "$edgeagent" engine compare --engine "$work/ppocr-det.int8.engine" --model "$models/ch_PP-OCRv4_det_infer.onnx" --per-layer \
     --input "x=$(ls "$root"/.cache/gpu-calib/ppocr-det-val/*.npy 2>/dev/null | head -1)" 2>&1 | head -80; } >> "$details"
 [ -f "$work/ppocr-det.fp16.engine" ] && { echo "== ppocr-det fp16 per-layer profile"; "$edgeagent" engine bench --engine "$work/ppocr-det.fp16.engine" --iterations 50 --profile 2>&1 | tail -30; } >> "$details"
+
+if [ $extras = 0 ]; then echo "$failures accuracy failure(s)" | tee -a "$summary"; [ $failures = 0 ]; exit; fi
 
 # Batch 32 throughput and cold/warm build time of ResNet-50 FP16.
 rm -rf "$work/kernels" "$work/cold-cache.txt"
