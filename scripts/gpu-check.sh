@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
       python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 4 "$root/.cache/calib/det/calib" "$root/.cache/gpu-calib/ppocr-det-calib"
       python3 "$root/bench/gpu/images_to_npy.py" --height 320 --width 320 --count 2 "$root/.cache/calib/det/val" "$root/.cache/gpu-calib/ppocr-det-val"
       python3 "$root/bench/gpu/images_to_npy.py" --height 48 --width 192 --count 16 --preset ppocr-cls "$root/.cache/calib/cls/calib" "$root/.cache/gpu-calib/ppocr-cls-calib"
-      python3 "$root/bench/gpu/images_to_npy.py" --height 48 --width 192 --count 40 --preset ppocr-cls "$root/.cache/calib/cls/val" "$root/.cache/gpu-calib/ppocr-cls-val"
+      python3 "$root/bench/gpu/images_to_npy.py" --height 48 --width 192 --count 30 --preset ppocr-cls "$root/.cache/calib/cls/val" "$root/.cache/gpu-calib/ppocr-cls-val"
       echo "x:1x3x48x192" > "$root/.cache/gpu-calib/ppocr-cls-shape"
       # One full-size text page for comparing the float engines at the benchmark shape.
       python3 "$root/bench/gpu/images_to_npy.py" --height 640 --width 640 --count 1 "$root/.cache/calib/det/val" "$root/.cache/gpu-calib/page640"
