@@ -92,6 +92,15 @@ public static class AgentConfiguration
         if (o.Engine.Threads < 0 || o.Engine.BuildThreads < 0) throw new AgentConfigException("Engine:Threads and Engine:BuildThreads must not be negative");
         if (o.Pipeline.ResultsEveryNthFrame < 0) throw new AgentConfigException("Pipeline:ResultsEveryNthFrame must not be negative");
         if (o.Pipeline.HandoffCapacity is < 1 or > 256) throw new AgentConfigException("Pipeline:HandoffCapacity is outside 1-256");
+        if (o.Pipeline.SerialDevice is { Length: > 0 } serial)
+        {
+            try
+            {
+                Camera.Serial.SerialSettings.Parse(serial, o.Pipeline.SerialSettings);
+                Camera.Serial.ResultTemplate.Parse(o.Pipeline.SerialTemplate);
+            }
+            catch (Camera.CameraConfigException e) { throw new AgentConfigException($"Pipeline:Serial*: {e.Message}"); }
+        }
         if (o.Deployment.FleetPublicKey is { Length: > 0 } key && !File.Exists(key)) throw new AgentConfigException($"Deployment:FleetPublicKey '{key}' does not exist");
         if (!(o.Deployment.ProbationSeconds >= 0)) throw new AgentConfigException("Deployment:ProbationSeconds must not be negative");
         if (!(o.Deployment.MaxLatencyRatio >= 1)) throw new AgentConfigException("Deployment:MaxLatencyRatio must be at least 1");

@@ -108,6 +108,12 @@ public sealed class PipelineSection
     public string? ResultsJsonl { get; set; }
     /// <summary>Frames whose outputs wait between inference and post-processing.</summary>
     public int HandoffCapacity { get; set; } = 4;
+    /// <summary>Also write every Nth frame's result as one line to this serial port (a PLC, a reject gate), e.g. /dev/ttyTHS1.</summary>
+    public string? SerialDevice { get; set; }
+    /// <summary>baud,frame[,flow] as in the camera's serial trigger, e.g. 115200,8N1 or 9600,7E1,rtscts.</summary>
+    public string SerialSettings { get; set; } = "115200,8N1";
+    /// <summary>The line sent per result; placeholders frameId, label, classId, score, count, time (Unix ms).</summary>
+    public string SerialTemplate { get; set; } = "{frameId} {label} {score:F3} {count}\\n";
 }
 
 public sealed class DeploymentSection

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using EdgeAgent.Agent.Hosting;
+using EdgeAgent.Camera.Serial;
 using EdgeAgent.Camera.Processing.Post.Classification;
 using EdgeAgent.Camera.Processing.Post.Text;
 using EdgeAgent.Telemetry.Drift;
@@ -29,6 +30,8 @@ public sealed class ResultStage : IDisposable
     private readonly ILogger _log;
     private readonly DbPostprocessor? _text;
     private readonly StreamWriter? _jsonl;
+    private readonly SerialDevice? _serialDevice;
+    private readonly SerialResultWriter? _serial;
     private long _published;
 
     public ResultStage(AgentOptions options, DeviceLink link, ServingState state, ILogger log)
@@ -47,7 +50,15 @@ public sealed class ResultStage : IDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             _jsonl = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true };
         }
+        if (options.Pipeline.SerialDevice is { Length: > 0 } serial)
+        {
+            _serialDevice = SerialDevice.Open(SerialSettings.Parse(serial, options.Pipeline.SerialSettings));
+            _serial = new SerialResultWriter(_serialDevice, ResultTemplate.Parse(options.Pipeline.SerialTemplate));
+        }
     }
+
+    /// <summary>Result lines written to the serial port.</summary>
+    public long SerialLines => _serial?.LinesWritten ?? 0;
 
     public long Published => Interlocked.Read(ref _published);
     public int Queued => _ready.Count;
@@ -89,6 +100,8 @@ public sealed class ResultStage : IDisposable
         var age = Stopwatch.GetElapsedTime(frame.CaptureTimestamp);
         result.CapturedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow - age);
         double confidence = 0;
+        string label = "";
+        int classId = -1, count = 0;
         if (_text is not null && frame.Shape.Length == 4)
         {
             var boxes = _text.Run(frame.Values, frame.Shape[3], frame.Shape[2], frame.Geometry);
@@ -102,6 +115,7 @@ public sealed class ResultStage : IDisposable
                 confidence = Math.Max(confidence, box.Score);
             }
             result.Text = regions;
+            (label, count) = ("text", regions.Items.Count);
         }
         else if (_options.Model.Postprocess == "classification")
         {
@@ -110,6 +124,8 @@ public sealed class ResultStage : IDisposable
             foreach (var s in top) classification.Top.Add(new Telemetry.Wire.ClassScore { ClassId = s.ClassId, Label = s.Label ?? "", Score = s.Score });
             result.Classification = classification;
             confidence = top.Count > 0 ? top[0].Score : 0;
+            if (top.Count > 0)
+                (label, classId, count) = (string.IsNullOrEmpty(top[0].Label) ? top[0].ClassId.ToString(System.Globalization.CultureInfo.InvariantCulture) : top[0].Label!, top[0].ClassId, 1);
         }
         else
         {
@@ -127,11 +143,26 @@ public sealed class ResultStage : IDisposable
             Interlocked.Increment(ref _published);
         }
         _jsonl?.WriteLine(WireCodec.ToJson(result));
+        if (_serial is not null && every > 0 && frame.FrameId % every == 0)
+        {
+            try
+            {
+                _serial.Write(new ResultFields(frame.FrameId, label, (float)confidence, classId, Count: count,
+                    TimeUnixMs: result.CapturedAt.ToDateTimeOffset().ToUnixTimeMilliseconds()));
+            }
+            catch (IOException e)
+            {
+                // A disconnected adapter must not stop inference; results still go over MQTT.
+                _state.CountError();
+                _log.LogWarning("serial result for frame {Frame} not written: {Error}", frame.FrameId, e.Message);
+            }
+        }
     }
 
     public void Dispose()
     {
         _jsonl?.Dispose();
+        _serialDevice?.Dispose();
         _free.Dispose();
         _ready.Dispose();
     }
