@@ -14,7 +14,6 @@ namespace EdgeAgent.Engine.Backends.Cpu;
 /// </summary>
 public sealed class CpuBackend : IBackend
 {
-    private static readonly HashSet<string> Views = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"];
     private static readonly HashSet<string> Arithmetic = ["Add", "Sub", "Mul", "Div"];
 
     public string Name => "cpu";
@@ -23,16 +22,9 @@ public sealed class CpuBackend : IBackend
 
     public bool Supports(Node node) => OpSchemas.IsSupported(node);
 
-    public bool IsView(Node node) => node.Domain == "" && Views.Contains(node.OpType) && node.Outputs.Count == 1;
+    public bool IsView(Node node) => ElementwiseRules.IsView(node);
 
-    public bool CanRunInPlace(Node node, int input)
-    {
-        if (input != 0 && !(Arithmetic.Contains(node.OpType) && input == 1)) return false;
-        if (node.Outputs[0].Type != DataType.Float32 || node.Inputs[input]?.Type != DataType.Float32) return false;
-        if (Activation.FromActivationNode(node) is not null) return true;
-        // Element-wise arithmetic writes element i after reading element i of both operands.
-        return node.Domain == "" && Arithmetic.Contains(node.OpType) && node.Inputs[input]!.Shape!.Equals(node.Outputs[0].Shape);
-    }
+    public bool CanRunInPlace(Node node, int input) => ElementwiseRules.CanRunInPlace(node, input);
 
     /// <param name="maxThreads">Most threads a context of an engine built here may use (workspaces are sized for it).</param>
     public CpuBackend(int maxThreads = 0) => MaxThreads = maxThreads > 0 ? maxThreads : Environment.ProcessorCount;

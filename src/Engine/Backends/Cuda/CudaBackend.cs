@@ -17,8 +17,6 @@ namespace EdgeAgent.Engine.Backends.Cuda;
 /// </summary>
 public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBinaryStore, IDisposable
 {
-    private static readonly HashSet<string> Views = ["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"];
-    private static readonly HashSet<string> Arithmetic = ["Add", "Sub", "Mul", "Div"];
     /// <summary>int8 and best run QConv layers in INT8 and everything else as fp16 does.</summary>
     public static readonly string[] Precisions = ["fp32", "fp16", "int8", "best"];
 
@@ -60,15 +58,9 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
 
     public bool Supports(Node node) => OpSchemas.IsSupported(node);
 
-    public bool IsView(Node node) => node.Domain == "" && Views.Contains(node.OpType) && node.Outputs.Count == 1;
+    public bool IsView(Node node) => ElementwiseRules.IsView(node);
 
-    public bool CanRunInPlace(Node node, int input)
-    {
-        if (input != 0 && !(Arithmetic.Contains(node.OpType) && input == 1)) return false;
-        if (node.Outputs[0].Type != DataType.Float32 || node.Inputs[input]?.Type != DataType.Float32) return false;
-        if (Activation.FromActivationNode(node) is not null) return true;
-        return node.Domain == "" && Arithmetic.Contains(node.OpType) && node.Inputs[input]!.Shape!.Equals(node.Outputs[0].Shape);
-    }
+    public bool CanRunInPlace(Node node, int input) => ElementwiseRules.CanRunInPlace(node, input);
 
     /// <summary>The elementwise/direct module specialized for this engine's storage type.</summary>
     public KernelModule Module(string name) => KernelModule.Of(name, ("STORAGE_HALF", HalfStorage ? 1 : 0));
