@@ -19,7 +19,8 @@ results="$root/.cache/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 status=0
-dotnet test EdgeAgent.sln -c Release --no-build --nologo -v:q \
+# A test that hangs is stopped after 8 minutes and named (blame), instead of stalling the run.
+dotnet test EdgeAgent.sln -c Release --no-build --nologo -v:q --blame-hang-timeout 8m --blame-hang-dump-type none \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 
 # Sum the counters of every project's TRX report, so a run that executed nothing shows 0.

@@ -64,6 +64,9 @@ public sealed class EngineFactory(EngineSection options, PreprocessConfig prepro
             Calibration = calibration is { Count: > 0 }
                 ? new CalibrationOptions
                 {
+                    // A handful of live frames: percentile ranges are steadier than entropy
+                    // histograms on so few samples.
+                    Method = CalibrationMethod.Percentile,
                     Data = calibration.Select(frame => (IReadOnlyDictionary<string, Tensor>)new Dictionary<string, Tensor>
                     {
                         [input.Name] = Tensor.FromFloats(frame, 1, 3, preprocess.Height, preprocess.Width),
