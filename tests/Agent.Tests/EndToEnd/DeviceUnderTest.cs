@@ -58,7 +58,7 @@ public sealed class DeviceUnderTest : IAsyncDisposable
             ["Deployment"] = new JsonObject
             {
                 ["FleetPublicKey"] = Path.Combine(root, "fleet.pub"), ["ProbationSeconds"] = 3, ["MinProbationFrames"] = 10,
-                ["LatencySlackMs"] = 15, ["MaxLatencyRatio"] = 2, ["ChunkStallSeconds"] = 1.5, ["RollbackOnDrift"] = false,
+                ["LatencySlackMs"] = 60, ["MaxLatencyRatio"] = 2, ["ChunkStallSeconds"] = 1.5, ["RollbackOnDrift"] = false,
             },
             ["Telemetry"] = new JsonObject { ["IntervalSeconds"] = 1 },
         };
