@@ -14,6 +14,8 @@ public sealed record BuilderConfig
     public bool Optimize { get; init; } = true;
     /// <summary>Time each layer's tactics and keep the fastest (off: the backend's default tactic).</summary>
     public bool Autotune { get; init; } = true;
+    /// <summary>Let the backend choose channels-last (NHWC) activations for the layers it runs faster that way (on by default; off keeps every layer NCHW).</summary>
+    public bool ChannelsLast { get; init; } = true;
     /// <summary>Dynamic-shape ranges; with none, the engine is built for the given static shapes.</summary>
     public IReadOnlyList<OptimizationProfile> Profiles { get; init; } = [];
     /// <summary>Where measured tactic choices are kept between builds; null keeps them in memory only.</summary>
@@ -32,6 +34,9 @@ public sealed record BuildResult(EnginePlan Plan, InferenceEngine Engine, Passes
 {
     /// <summary>What quantization did (int8 and best builds).</summary>
     public Quantization.QuantizationReport? Quantization { get; init; }
+    /// <summary>Layers the backend made channels-last, and the layout transforms that left in the graph.</summary>
+    public int NhwcLayers { get; init; }
+    public int LayoutTransforms { get; init; }
 }
 
 /// <summary>Counts and times of a build, for summaries and benchmarks.</summary>

@@ -87,6 +87,12 @@ public static class EngineBuilder
             quantization = Quantization.Int8Quantizer.Apply(model, identity.Sha256, calibration, qdqScales!,
                 config.Precision == "best", evaluator, progress is null ? null : new Progress(progress), cancellationToken);
         }
+        int nhwcLayers = 0;
+        if (config.Optimize && config.ChannelsLast && config.Backend is IChannelsLastBackend layouts)
+        {
+            progress?.Report(new BuildProgress("layout", 0, 1));
+            nhwcLayers = NhwcLayoutPass.Apply(model, evaluator, layouts.WantsNhwc);
+        }
         byte[] graph = OnnxExporter.ToBytes(model);
 
         // Tactics are chosen on the engine compiled at the opt shapes (or the static shapes).
@@ -113,6 +119,8 @@ public static class EngineBuilder
         return new BuildResult(plan, engine, report, new BuildStats(clock.Elapsed, tuner?.TimedLayers ?? 0, tuner?.CachedLayers ?? 0, cache.Count))
         {
             Quantization = quantization,
+            NhwcLayers = nhwcLayers,
+            LayoutTransforms = NhwcLayoutPass.LayoutTransforms(model.Graph),
         };
     }
 

@@ -35,6 +35,17 @@ public interface IBackend
     ICompiledLayer Compile(LayerSpec layer, Tactic tactic);
 }
 
+/// <summary>
+/// A backend whose kernels for some layers read and write channels-last (NHWC) activations.
+/// The builder gives those layers that layout (<c>Passes/NhwcLayoutPass</c>), with transforms
+/// only where a layer that wants NHWC meets one that does not.
+/// </summary>
+public interface IChannelsLastBackend
+{
+    /// <summary>Whether this backend runs <paramref name="node"/> (a QConv with inferred shapes) faster channels-last.</summary>
+    bool WantsNhwc(Node node);
+}
+
 /// <summary>One implementation choice for a layer, with its tuning parameters.</summary>
 public sealed record Tactic(string Name, IReadOnlyDictionary<string, int> Parameters)
 {

@@ -15,7 +15,7 @@ namespace EdgeAgent.Engine.Backends.Cuda;
 /// context's whole inference replayed as a CUDA Graph. Ops without a kernel run on the host
 /// through the reference kernel.
 /// </summary>
-public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBinaryStore, IDisposable
+public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBinaryStore, IChannelsLastBackend, IDisposable
 {
     /// <summary>int8 and best run QConv layers in INT8 and everything else as fp16 does.</summary>
     public static readonly string[] Precisions = ["fp32", "fp16", "int8", "best"];
@@ -72,13 +72,24 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
     {
         if (GemmView(layer) is { } gemm)
             return CudaConvTactics.Enumerate(gemm.Shape, HalfStorage, Device.Info.Multiprocessors).Select(c => c.ToTactic()).ToList();
-        if (layer.Node.Domain == FusedOps.Domain && layer.Node.OpType == QuantizedOps.QConv && CudaQConvLayer.CanCompile(layer))
+        if (IsQConv(layer.Node) && CudaQConvNhwcLayer.CanCompile(layer))
+            return QConvNhwcTactics.Enumerate(CudaQConvNhwcLayer.Shape(layer), Device.Info.Multiprocessors).Select(c => c.ToTactic()).ToList();
+        if (IsQConv(layer.Node) && CudaQConvLayer.CanCompile(layer))
             return CudaQConvLayer.Tactics(CudaQConvLayer.Shape(layer), Device.Info.SmMajor >= 8, Device.Info.Multiprocessors);
         return [Tactic.Default("default")];
     }
 
-    public long WorkspaceBytes(LayerSpec layer, Tactic tactic) =>
-        GemmView(layer) is { } gemm ? CudaConvTactics.WorkspaceBytes(gemm.Shape, ConvTileConfig.FromTactic(tactic)) : 0;
+    public long WorkspaceBytes(LayerSpec layer, Tactic tactic)
+    {
+        if (GemmView(layer) is { } gemm) return CudaConvTactics.WorkspaceBytes(gemm.Shape, ConvTileConfig.FromTactic(tactic));
+        if (QConvNhwcConfig.IsTactic(tactic)) return QConvNhwcTactics.WorkspaceBytes(CudaQConvNhwcLayer.Shape(layer), QConvNhwcConfig.FromTactic(tactic));
+        return 0;
+    }
+
+    /// <summary>INT8 convolutions run channels-last on tensor cores (sm_80+) where the channels allow 4-byte copies.</summary>
+    public bool WantsNhwc(Node node) => Device.Info.SmMajor >= 8 && IsQConv(node) && CudaQConvNhwcLayer.Wants(node);
+
+    private static bool IsQConv(Node node) => node.Domain == FusedOps.Domain && node.OpType == QuantizedOps.QConv;
 
     /// <summary>
     /// A layer the implicit-GEMM kernels run: a (grouped, not depthwise) FusedConv with constant
@@ -148,7 +159,8 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
         var node = layer.Node;
         bool floats = layer.Outputs.All(o => o.Type == DataType.Float32) && layer.Inputs.All(i => i is null || i.Type == DataType.Float32);
         if (IsView(node)) return new CudaViewLayer(this);
-        if (node.Domain == FusedOps.Domain && node.OpType == QuantizedOps.QConv && CudaQConvLayer.CanCompile(layer)) return new CudaQConvLayer(this, layer, tactic);
+        if (IsQConv(node) && CudaQConvNhwcLayer.CanCompile(layer)) return new CudaQConvNhwcLayer(this, layer, tactic);
+        if (IsQConv(node) && CudaQConvLayer.CanCompile(layer)) return new CudaQConvLayer(this, layer, tactic);
         if (node.Domain == "" && node.OpType == "QuantizeLinear" && CudaQuantizeLayer.CanCompile(layer)) return new CudaQuantizeLayer(this, layer);
         if (GemmView(layer) is { } gemm)
             return new CudaConvLayer(this, layer, gemm.Shape, gemm.Weights(), gemm.Bias(), tactic, gemm.Residual);

@@ -18,6 +18,7 @@ public static class KernelSources
         "conv_mma" => ["common.cuh", "conv_store.cuh", "mma.cuh", "conv_mma.cu"],
         "conv_simt" => ["common.cuh", "conv_store.cuh", "conv_simt.cu"],
         "qconv_mma" => ["common.cuh", "mma.cuh", "qconv.cuh", "qconv_mma.cu"],
+        "qconv_nhwc" => ["common.cuh", "mma.cuh", "qconv.cuh", "qconv_nhwc.cu"],
         "qconv" => ["common.cuh", "qconv.cuh", "qconv.cu"],
         _ => ["common.cuh", module + ".cu"],
     };

@@ -43,11 +43,12 @@ internal static class LinearShapes
             throw ctx.Error($"inner dimensions differ: {a} times {b}");
     }
 
-    public static void Conv(ShapeContext ctx)
+    public static void Conv(ShapeContext ctx) => ctx.SetOutput(0, ctx.InputType(0), ConvOutput(ctx, ctx.RequireInputShape(0), ctx.RequireInputShape(1)));
+
+    /// <summary>The output shape of a convolution of an NCHW-ordered input <paramref name="x"/> by weights <paramref name="w"/>; null when either is unknown.</summary>
+    internal static TensorShape? ConvOutput(ShapeContext ctx, TensorShape? x, TensorShape? w)
     {
-        var x = ctx.RequireInputShape(0);
-        var w = ctx.RequireInputShape(1);
-        if (x is null || w is null) { ctx.SetOutput(0, ctx.InputType(0), null); return; }
+        if (x is null || w is null) return null;
         if (x.Rank < 3 || w.Rank != x.Rank) throw ctx.Error($"input {x} and weights {w} do not fit a convolution");
         long group = ctx.Node.GetInt("group", 1);
         if (x[1].IsKnown && w[1].IsKnown && x[1].Value != w[1].Value * group)
@@ -56,7 +57,7 @@ internal static class LinearShapes
         var window = WindowAttributes.Parse(ctx.Node, x.Rank - 2, w.Dims.Skip(2).Select(d => (int)(d.Value ?? 1)).ToArray());
         var dims = new List<Dim> { x[0], w[0] };
         for (int i = 0; i < window.SpatialRank; i++) dims.Add(window.OutputDim(i, x[i + 2]));
-        ctx.SetOutput(0, ctx.InputType(0), new TensorShape(dims));
+        return new TensorShape(dims);
     }
 
     public static void ConvTranspose(ShapeContext ctx)

@@ -104,6 +104,7 @@ extern "C" __global__ void NAME(const U* __restrict__ x, U* __restrict__ y, long
     }                                                                                                   \
     y[i] = x[src];                                                                                      \
 }
+TRANSPOSE(transpose_u8, unsigned char)
 TRANSPOSE(transpose_u16, unsigned short)
 TRANSPOSE(transpose_u32, unsigned int)
 TRANSPOSE(transpose_u64, unsigned long long)

@@ -75,14 +75,14 @@ internal sealed unsafe class CudaTransposeLayer : CudaLayer
     private nint _function;
 
     public static bool CanCompile(CudaBackend backend, LayerSpec spec) =>
-        spec.Input(0).Shape.Length <= BroadcastParams.MaxRank && backend.StorageSize(spec.Input(0)) is 2 or 4 or 8 && !spec.Input(0).IsConstant;
+        spec.Input(0).Shape.Length <= BroadcastParams.MaxRank && backend.StorageSize(spec.Input(0)) is 1 or 2 or 4 or 8 && !spec.Input(0).IsConstant;
 
     public CudaTransposeLayer(CudaBackend backend, LayerSpec spec) : base(backend)
     {
         _module = backend.Module("elementwise");
         _input = spec.Input(0);
         _output = spec.Output(0);
-        _kernel = backend.StorageSize(_input) switch { 2 => "transpose_u16", 4 => "transpose_u32", _ => "transpose_u64" };
+        _kernel = backend.StorageSize(_input) switch { 1 => "transpose_u8", 2 => "transpose_u16", 4 => "transpose_u32", _ => "transpose_u64" };
         var shape = _input.Shape;
         int rank = shape.Length;
         var perm = spec.Node.GetInts("perm") is { Length: > 0 } given ? given.Select(v => (int)v).ToArray() : Enumerable.Range(0, rank).Reverse().ToArray();

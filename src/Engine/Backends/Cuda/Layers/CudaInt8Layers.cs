@@ -27,6 +27,7 @@ internal sealed unsafe class CudaQConvLayer : CudaLayer
     public static bool CanCompile(LayerSpec spec)
     {
         var node = spec.Node;
+        if (QuantizedOps.IsNhwc(node)) return false;
         if (spec.Input(QuantizedOps.X) is not { Type: DataType.Int8, IsConstant: false } x || x.Shape.Length != 4) return false;
         if (spec.Input(QuantizedOps.W).Constant is not { Type: DataType.Int8, Rank: 4 }) return false;
         if (spec.OptionalInput(QuantizedOps.Bias) is { Constant: null }) return false;

@@ -25,7 +25,11 @@ internal abstract unsafe class CudaLayer(CudaBackend backend) : ICompiledLayer
     protected static uint Blocks(long total, int threads = Threads) => (uint)Math.Max(1, (total + threads - 1) / threads);
 
     protected void Launch(nint function, uint gridX, uint gridY, uint gridZ, uint block, in ExecutionState state, void** args) =>
-        Backend.Device.Check(Backend.Device.Driver.LaunchKernel(function, gridX, gridY, gridZ, block, 1, 1, 0, state.Stream, args, null), "cuLaunchKernel");
+        Launch(function, gridX, gridY, gridZ, block, 0, state, args);
+
+    /// <param name="sharedBytes">Dynamic shared memory per block (above 48 KiB the function's limit must have been raised).</param>
+    protected void Launch(nint function, uint gridX, uint gridY, uint gridZ, uint block, uint sharedBytes, in ExecutionState state, void** args) =>
+        Backend.Device.Check(Backend.Device.Driver.LaunchKernel(function, gridX, gridY, gridZ, block, 1, 1, sharedBytes, state.Stream, args, null), "cuLaunchKernel");
 }
 
 /// <summary>Reshape and friends: the output is the input's memory, nothing runs.</summary>

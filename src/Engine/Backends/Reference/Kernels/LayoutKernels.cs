@@ -80,7 +80,12 @@ internal static class LayoutKernels
     public static Tensor[] Transpose(Node node, Tensor?[] inputs)
     {
         var x = node.Required(inputs, 0);
-        var perm = LayoutShapes.ResolvePerm(node, x.Rank);
+        return [Permute(x, LayoutShapes.ResolvePerm(node, x.Rank))];
+    }
+
+    /// <summary>Transpose's semantics: output axis d is input axis perm[d].</summary>
+    public static Tensor Permute(Tensor x, int[] perm)
+    {
         var outShape = perm.Select(p => x.Shape[p]).ToArray();
         var inStrides = Strides.Of(x.Shape);
         var map = new int[x.Length];
@@ -95,7 +100,7 @@ internal static class LayoutKernels
                 map[o++] = p;
             } while (Strides.Next(index, outShape));
         }
-        return [Gathering.Take(x, outShape, map)];
+        return Gathering.Take(x, outShape, map);
     }
 
     public static Tensor[] Slice(Node node, Tensor?[] inputs)

@@ -14,6 +14,17 @@ internal static class QuantizedKernels
 {
     public static Tensor[] QConv(Node node, Tensor?[] inputs)
     {
+        if (!QuantizedOps.IsNhwc(node)) return Nchw(node, inputs);
+        // Channels-last is only a storage order: the same arithmetic on the NCHW views.
+        int[] toNchw = [.. QuantizedOps.ToNchwPerm.Select(p => (int)p)], toNhwc = [.. QuantizedOps.ToNhwcPerm.Select(p => (int)p)];
+        var nchw = (Tensor?[])inputs.Clone();
+        if (nchw[QuantizedOps.X] is { Rank: 4 } x) nchw[QuantizedOps.X] = LayoutKernels.Permute(x, toNchw);
+        if (KernelArgs.Optional(nchw, QuantizedOps.Residual) is { Rank: 4 } r) nchw[QuantizedOps.Residual] = LayoutKernels.Permute(r, toNchw);
+        return [LayoutKernels.Permute(Nchw(node, nchw)[0], toNhwc)];
+    }
+
+    private static Tensor[] Nchw(Node node, Tensor?[] inputs)
+    {
         var x = node.Required(inputs, QuantizedOps.X);
         var w = node.Required(inputs, QuantizedOps.W);
         if (x.Data is not sbyte[] xq || w.Data is not sbyte[] wq || x.Rank != 4 || w.Rank != 4)
