@@ -67,7 +67,7 @@ public static class TestModels
     }
 
     /// <summary>A fresh seed per run, printed so a failure can be reproduced.</summary>
-    public static int NewSeed(Xunit.Abstractions.ITestOutputHelper output)
+    public static int NewSeed(ITestOutputHelper output)
     {
         int seed = Environment.GetEnvironmentVariable("EDGEAGENT_TEST_SEED") is { } s && int.TryParse(s, out int fixedSeed)
             ? fixedSeed : Random.Shared.Next();
