@@ -40,6 +40,12 @@ read -r passed failed skipped < <(
       if (kv[1] == "aborted") f += kv[2];
     }
   } END { printf "%d %d %d\n", p, f, s }')
+# Name each skipped test with its reason (the console logger prints only the name).
+cat "$results"/*.trx 2>/dev/null | awk '
+  /<UnitTestResult / && /outcome="NotExecuted"/ {
+    match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); open = 1; next }
+  open && /<Message>/ { m = $0; sub(/.*<Message>/, "", m); sub(/<\/Message>.*/, "", m); print "skipped " name ": " m; open = 0 }
+  open && /<\/UnitTestResult>/ { print "skipped " name; open = 0 }'
 projects=$(ls "$results"/*.trx 2>/dev/null | wc -l)
 if [ "$projects" -lt 4 ] && [ "$status" = 0 ]; then
   echo "only $projects of 4 test projects reported results"

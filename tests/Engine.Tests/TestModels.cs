@@ -9,7 +9,9 @@ namespace EdgeAgent.Engine.Tests;
 /// <summary>The real PaddleOCR models fetched by scripts/fetch-models.sh, and helpers to load and feed models.</summary>
 public static class TestModels
 {
-    public static string ModelsDirectory => Path.Combine(OrtOracle.RepositoryRoot, ".cache", "models");
+    /// <summary>EDGEAGENT_TEST_MODELS where set (published tests on a machine without the repository), else .cache/models.</summary>
+    public static string ModelsDirectory =>
+        Environment.GetEnvironmentVariable("EDGEAGENT_TEST_MODELS") is { Length: > 0 } dir ? dir : Path.Combine(OrtOracle.RepositoryRoot, ".cache", "models");
     public static string OcrDetector => Require("ch_PP-OCRv4_det_infer.onnx");
     public static string OcrClassifier => Require("ch_ppocr_mobile_v2.0_cls_infer.onnx");
     public static string OcrRecognizer => Require("ch_PP-OCRv4_rec_infer.onnx");
@@ -67,7 +69,7 @@ public static class TestModels
     }
 
     /// <summary>A fresh seed per run, printed so a failure can be reproduced.</summary>
-    public static int NewSeed(Xunit.Abstractions.ITestOutputHelper output)
+    public static int NewSeed(ITestOutputHelper output)
     {
         int seed = Environment.GetEnvironmentVariable("EDGEAGENT_TEST_SEED") is { } s && int.TryParse(s, out int fixedSeed)
             ? fixedSeed : Random.Shared.Next();

@@ -4,21 +4,18 @@ using EdgeAgent.Telemetry.Mqtt;
 namespace EdgeAgent.Telemetry.Tests;
 
 /// <summary>
-/// Entry point of this assembly when a test starts it as a child process. The test runner
-/// never calls Main; tests do, through ChildProcess, to get a process they can kill.
+/// Entry point of this assembly. Tests start it as a child process in a helper mode (through
+/// ChildProcess, to get a process they can kill); everything else (dotnet test, or running the
+/// executable by hand) is the xunit v3 in-process runner, which this entry point stands in for.
 /// </summary>
 public static class HelperProgram
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => args.FirstOrDefault() switch
     {
-        if (args.Length == 0) return 0;
-        return args[0] switch
-        {
-            "lwt" => RunLwt(args).GetAwaiter().GetResult(),
-            "outbox-append" => Helpers.OutboxAppendHelper.Run(args),
-            _ => 64,
-        };
-    }
+        "lwt" => RunLwt(args).GetAwaiter().GetResult(),
+        "outbox-append" => Helpers.OutboxAppendHelper.Run(args),
+        _ => Xunit.Runner.InProc.SystemConsole.ConsoleRunner.Run(args).GetAwaiter().GetResult(),
+    };
 
     // lwt <host> <port> <clientId> <statusTopic>: connect with a retained "offline" will, say online, wait to be killed.
     private static async Task<int> RunLwt(string[] args)

@@ -22,7 +22,8 @@ public static class CliRunner
 
     public static string Model(string file)
     {
-        string path = Path.Combine(RepositoryRoot, ".cache", "models", file);
+        string models = Environment.GetEnvironmentVariable("EDGEAGENT_TEST_MODELS") is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot, ".cache", "models");
+        string path = Path.Combine(models, file);
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: run ./scripts/fetch-models.sh");
     }
 

@@ -9,7 +9,7 @@ using EdgeAgent.Camera.Tests.Support;
 namespace EdgeAgent.Camera.Tests.Sources;
 
 [Collection(ClipCollection.Name)]
-public class ResilienceTests(TestClips clips, Xunit.Abstractions.ITestOutputHelper output)
+public class ResilienceTests(TestClips clips, ITestOutputHelper output)
 {
     private static readonly RestartPolicy Fast = new() { InitialDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMilliseconds(400) };
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using EdgeAgent.Camera.Diagnostics;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Camera.Tests.Support;
 

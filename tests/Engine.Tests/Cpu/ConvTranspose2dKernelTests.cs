@@ -4,7 +4,6 @@ using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Graph.Ops;
 using EdgeAgent.Engine.Runtime;
 using EdgeAgent.Engine.Tensors;
-using Xunit.Abstractions;
 using static EdgeAgent.Engine.Tests.Cpu.CpuKernelHarness;
 
 namespace EdgeAgent.Engine.Tests.Cpu;

@@ -1,6 +1,5 @@
 using EdgeAgent.Engine.Backends.Cpu.Kernels;
 using EdgeAgent.Engine.Runtime;
-using Xunit.Abstractions;
 using static EdgeAgent.Engine.Tests.Cpu.CpuKernelHarness;
 
 namespace EdgeAgent.Engine.Tests.Cpu;

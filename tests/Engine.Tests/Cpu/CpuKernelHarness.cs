@@ -3,7 +3,6 @@ using EdgeAgent.Engine.Backends.Reference.Kernels;
 using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Graph.Ops;
 using EdgeAgent.Engine.Tensors;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Cpu;
 

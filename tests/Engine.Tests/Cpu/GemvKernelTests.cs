@@ -1,7 +1,6 @@
 using EdgeAgent.Engine.Backends.Cpu.Kernels;
 using EdgeAgent.Engine.Graph.Ops;
 using EdgeAgent.Engine.Runtime;
-using Xunit.Abstractions;
 using static EdgeAgent.Engine.Tests.Cpu.CpuKernelHarness;
 
 namespace EdgeAgent.Engine.Tests.Cpu;

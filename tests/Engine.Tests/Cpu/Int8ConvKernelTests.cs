@@ -4,7 +4,6 @@ using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Graph.Ops;
 using EdgeAgent.Engine.Runtime;
 using EdgeAgent.Engine.Tensors;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Cpu;
 

@@ -6,7 +6,6 @@ using EdgeAgent.Engine.Runtime;
 using EdgeAgent.Engine.Tensors;
 using EdgeAgent.Engine.Tests.Oracle;
 using EdgeAgent.Engine.Tests.Zoo;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Cuda;
 

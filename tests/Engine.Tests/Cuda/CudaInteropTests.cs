@@ -1,6 +1,5 @@
 using EdgeAgent.Engine.Backends.Cuda;
 using EdgeAgent.Engine.Backends.Cuda.Interop;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Cuda;
 

@@ -1,9 +1,14 @@
+using System.Runtime.CompilerServices;
 using EdgeAgent.Engine.Backends.Cuda;
 using EdgeAgent.Engine.Backends.Cuda.Interop;
 
 namespace EdgeAgent.Engine.Tests.Cuda;
 
-/// <summary>A test that needs an NVIDIA GPU: reported as skipped, with the reason, on machines without one.</summary>
+/// <summary>
+/// A test that needs an NVIDIA GPU: reported as skipped, with the reason, on machines without one.
+/// The skip is decided at discovery, so scripts/gpu-test.sh can see (and refuse) a GPU test that
+/// did not run on a machine that should have one.
+/// </summary>
 public sealed class GpuFactAttribute : FactAttribute
 {
     private static readonly Lazy<string?> Missing = new(() =>
@@ -16,7 +21,8 @@ public sealed class GpuFactAttribute : FactAttribute
         catch (CudaUnavailableException e) { return $"needs a GPU: {e.Message}"; }
     });
 
-    public GpuFactAttribute()
+    public GpuFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (Missing.Value is { } reason) Skip = reason;
     }

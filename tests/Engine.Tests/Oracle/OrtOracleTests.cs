@@ -1,6 +1,5 @@
 using EdgeAgent.Engine.Onnx;
 using EdgeAgent.Engine.Tensors;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Oracle;
 

@@ -1,7 +1,6 @@
 using EdgeAgent.Engine.Onnx;
 using EdgeAgent.Engine.Passes;
 using EdgeAgent.Engine.Tensors;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Passes;
 

@@ -2,7 +2,6 @@ using EdgeAgent.Engine.Backends.Reference;
 using EdgeAgent.Engine.Graph.Ops;
 using EdgeAgent.Engine.Passes;
 using EdgeAgent.Engine.Tests.Zoo;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Passes;
 

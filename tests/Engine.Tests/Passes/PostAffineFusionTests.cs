@@ -2,7 +2,6 @@ using EdgeAgent.Engine.Graph.Ops;
 using EdgeAgent.Engine.Onnx;
 using EdgeAgent.Engine.Passes;
 using EdgeAgent.Engine.Tensors;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Passes;
 

@@ -1,5 +1,4 @@
 using EdgeAgent.Engine.Quantization;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Quantization;
 

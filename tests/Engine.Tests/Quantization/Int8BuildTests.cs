@@ -8,7 +8,6 @@ using EdgeAgent.Engine.Quantization;
 using EdgeAgent.Engine.Tensors;
 using EdgeAgent.Engine.Tests.Oracle;
 using EdgeAgent.Engine.Tests.Zoo;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Quantization;
 

@@ -5,7 +5,6 @@ using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Tensors;
 using EdgeAgent.Engine.Tests.Oracle;
 using EdgeAgent.Engine.Tests.Zoo;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Quantization;
 

@@ -1,4 +1,3 @@
-using Xunit.Abstractions;
 using static EdgeAgent.Engine.Onnx.OnnxAttr;
 
 namespace EdgeAgent.Engine.Tests.Reference;

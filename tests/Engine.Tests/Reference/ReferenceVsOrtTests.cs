@@ -2,7 +2,6 @@ using EdgeAgent.Engine.Backends.Reference;
 using EdgeAgent.Engine.Tensors;
 using EdgeAgent.Engine.Tests.Oracle;
 using EdgeAgent.Engine.Tests.Zoo;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Reference;
 

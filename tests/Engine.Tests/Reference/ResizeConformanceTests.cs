@@ -1,5 +1,4 @@
 using EdgeAgent.Engine.Onnx.Proto;
-using Xunit.Abstractions;
 using static EdgeAgent.Engine.Onnx.OnnxAttr;
 using Tensor = EdgeAgent.Engine.Tensors.Tensor;
 

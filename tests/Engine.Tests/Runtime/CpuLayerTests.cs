@@ -4,7 +4,6 @@ using EdgeAgent.Engine.Build;
 using EdgeAgent.Engine.Onnx;
 using EdgeAgent.Engine.Tensors;
 using EdgeAgent.Engine.Tests.Oracle;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Runtime;
 

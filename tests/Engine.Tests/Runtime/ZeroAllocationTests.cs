@@ -3,7 +3,6 @@ using EdgeAgent.Engine.Build;
 using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Onnx;
 using EdgeAgent.Engine.Tensors;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Runtime;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using EdgeAgent.Engine.Tensors;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Tensors;
 

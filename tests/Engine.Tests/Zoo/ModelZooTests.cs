@@ -3,7 +3,6 @@ using EdgeAgent.Engine.Tensors;
 using EdgeAgent.Engine.Tests.Oracle;
 using EdgeAgent.Engine.Zoo;
 using Google.Protobuf;
-using Xunit.Abstractions;
 
 namespace EdgeAgent.Engine.Tests.Zoo;
 

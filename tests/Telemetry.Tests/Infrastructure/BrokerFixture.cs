@@ -7,9 +7,9 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public MosquittoBroker Broker => _broker ?? throw new InvalidOperationException("broker not started");
 
-    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync(new BrokerSettings(), Timeouts.Token(15));
+    public async ValueTask InitializeAsync() => _broker = await MosquittoBroker.StartAsync(new BrokerSettings(), Timeouts.Token(15));
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_broker is not null) await _broker.DisposeAsync();
     }

@@ -15,7 +15,7 @@ public sealed class TestBroker : IAsyncLifetime
     public string Uri => $"mqtt://127.0.0.1:{Port}";
     public BrokerAddress Address => new("127.0.0.1", Port, false);
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _directory = Directory.CreateTempSubdirectory("edgeagent-fleet-broker-").FullName;
         Port = FreePort();
@@ -47,7 +47,7 @@ public sealed class TestBroker : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false } process)
         {
