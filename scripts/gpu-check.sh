@@ -5,6 +5,7 @@
 # (scripts/fetch-models.sh); generates the zoo models itself.
 #   scripts/gpu-check.sh [--quick] [--no-peer] [--no-extras] [--models resnet50,ppocr-det] [--precisions fp16,int8]
 #     --no-extras skips the batch-32, build-time, carried-kernel and PyTorch parts
+#     --max-autotune also times torch.compile(mode="max-autotune") (several minutes of compiling)
 #   scripts/gpu-check.sh --prepare   (here, before the GPU call: renders text images and converts
 #                                     the detector's INT8 calibration/validation set to .npy in
 #                                     .cache/gpu-calib, to carry along; the GPU machine has no ffmpeg)
@@ -16,7 +17,7 @@ edgeagent="${EDGEAGENT:-$root/publish/linux-x64/edgeagent}"
 models="${MODELS:-$root/.cache/models}"
 out="${OUT:-/tmp/gpu-check}"     # text results
 work="${WORK:-/tmp/gpu-check-work}"  # engines, zoo models, kernel and timing caches
-quick=0; peer=1; extras=1; only=""; precisions="fp32 fp16 int8"
+quick=0; peer=1; extras=1; autotune_peer=0; only=""; precisions="fp32 fp16 int8"
 while [ $# -gt 0 ]; do
   case "$1" in
     --prepare)
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
       du -sh "$root/.cache/gpu-calib"; exit 0 ;;
     --quick) quick=1 ;;
     --no-peer) peer=0 ;;
+    --max-autotune) autotune_peer=1 ;;
     --no-extras) extras=0; peer=0 ;;
     --models) only=",$2,"; shift ;;
     --precisions) precisions="${2//,/ }"; shift ;;
@@ -183,7 +185,7 @@ if [ -f "$work/calib/resnet50.cache" ]; then
 fi
 
 if [ $peer = 1 ]; then
-  python3 "$root/bench/gpu/torch_peer.py" > "$out/torch.json" 2> "$work/torch.err" && echo "torch: $(cat "$out/torch.json")" | tee -a "$summary" \
+  python3 "$root/bench/gpu/torch_peer.py" $([ $autotune_peer = 1 ] && echo --max-autotune) > "$out/torch.json" 2> "$work/torch.err" && echo "torch: $(cat "$out/torch.json")" | tee -a "$summary" \
     || echo "torch peer failed: $(tail -3 "$work/torch.err")" | tee -a "$summary"
 fi
 echo "$failures accuracy failure(s)" | tee -a "$summary"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch peer for the GPU benchmarks: the same architectures as EdgeAgent's zoo models,
-timed with CUDA events (median of N runs after warm-up), eager FP32 and torch.compile FP16
-channels_last. Prints one JSON object. Input already on the GPU (compute only)."""
+timed with CUDA events (median of N runs after warm-up), eager FP32, eager FP16
+channels_last, its CUDA-Graph replay, torch.compile FP16 and (--max-autotune) torch.compile max-autotune. Prints one JSON object. Input already on the GPU (compute only)."""
 import argparse, json, statistics, sys, time
 
 import torch
@@ -49,26 +49,51 @@ def time_model(model, x, warmup, runs):
     return statistics.median(times)
 
 
+def graph_replay(model, x, warmup):
+    """Captures one forward pass of an eager model as a CUDA Graph; returns a callable replaying it."""
+    with torch.inference_mode():
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream):
+            for _ in range(max(3, warmup // 4)):
+                model(x)
+        torch.cuda.current_stream().wait_stream(stream)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            model(x)
+    return lambda _: graph.replay()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--no-compile", action="store_true")
+    ap.add_argument("--max-autotune", action="store_true",
+                    help="also torch.compile(mode='max-autotune') (minutes of compilation per batch size)")
+    ap.add_argument("--batches", default="1,32")
     args = ap.parse_args()
     dev = torch.device("cuda")
     result = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0), "model": "resnet50"}
     base = resnet50().eval().to(dev)
-    for batch in (1, 32):
+    for batch in (int(b) for b in args.batches.split(",")):
         x = torch.randn(batch, 3, 224, 224, device=dev)
         result[f"eager_fp32_b{batch}_ms"] = round(time_model(base, x, args.warmup, args.runs), 4)
         half = resnet50().eval().to(dev).half().to(memory_format=torch.channels_last)
         xh = x.half().to(memory_format=torch.channels_last)
         result[f"eager_fp16_cl_b{batch}_ms"] = round(time_model(half, xh, args.warmup, args.runs), 4)
+        result[f"graph_fp16_cl_b{batch}_ms"] = round(time_model(graph_replay(half, xh, args.warmup), xh, args.warmup, args.runs), 4)
         if not args.no_compile:
             t0 = time.time()
             compiled = torch.compile(half)
             result[f"compile_fp16_cl_b{batch}_ms"] = round(time_model(compiled, xh, args.warmup, args.runs), 4)
             result[f"compile_fp16_cl_b{batch}_compile_s"] = round(time.time() - t0, 1)
+        if args.max_autotune:
+            torch._dynamo.reset()
+            t0 = time.time()
+            tuned = torch.compile(half, mode="max-autotune")
+            result[f"autotune_fp16_cl_b{batch}_ms"] = round(time_model(tuned, xh, args.warmup, args.runs), 4)
+            result[f"autotune_fp16_cl_b{batch}_compile_s"] = round(time.time() - t0, 1)
     print(json.dumps(result))
 
 
