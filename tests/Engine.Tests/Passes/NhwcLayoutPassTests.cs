@@ -1,0 +1,110 @@
+using EdgeAgent.Engine.Backends.Cpu;
+using EdgeAgent.Engine.Backends.Cuda.Layers;
+using EdgeAgent.Engine.Backends.Reference;
+using EdgeAgent.Engine.Build;
+using EdgeAgent.Engine.Graph;
+using EdgeAgent.Engine.Graph.Ops;
+using EdgeAgent.Engine.Passes;
+using EdgeAgent.Engine.Quantization;
+using EdgeAgent.Engine.Tensors;
+using EdgeAgent.Engine.Tests.Zoo;
+
+namespace EdgeAgent.Engine.Tests.Passes;
+
+/// <summary>
+/// The channels-last layout pass on real quantized graphs: the reference executor gives the same
+/// bits before and after (a QConv's arithmetic does not depend on the storage order), chains of
+/// NHWC layers hand each other channels-last tensors with transforms only at their edges, and the
+/// CUDA kernel's rule picks what the GPU build picks.
+/// </summary>
+public sealed class NhwcLayoutPassTests(ZooFixture zoo, ITestOutputHelper output) : IClassFixture<ZooFixture>
+{
+    private static readonly ReferenceConstantEvaluator Evaluator = new();
+
+    /// <summary>The quantized, fused graph an INT8 build produces (CPU build: the graph is the same for every backend until the layout pass).</summary>
+    private static (Func<Model> Load, Dictionary<string, Tensor> Inputs) Quantized(string path, string input, int[] shape, Random random)
+    {
+        var calibration = new List<IReadOnlyDictionary<string, Tensor>>();
+        for (int i = 0; i < 2; i++) calibration.Add(new Dictionary<string, Tensor> { [input] = TestModels.RandomTensor(random, shape) });
+        var result = EngineBuilder.BuildFile(path, new BuilderConfig
+        {
+            Backend = new CpuBackend(), Precision = "int8", Autotune = false,
+            Calibration = new CalibrationOptions { Data = calibration, Method = CalibrationMethod.Percentile },
+        }, new Dictionary<string, TensorShape> { [input] = TensorShape.Of(shape) });
+        var inputs = new Dictionary<string, Tensor> { [input] = TestModels.RandomTensor(random, shape) };
+        return (() =>
+        {
+            var model = result.Plan.LoadGraph();
+            ShapeInference.Run(model, inputs.ToDictionary(i => i.Key, i => TensorShape.Of(i.Value.Shape)), Evaluator);
+            return model;
+        }, inputs);
+    }
+
+    public static TheoryData<string, string, int[]> Models() => new()
+    {
+        { "resnet18", "input", [1, 3, 224, 224] },
+        { "mobilenetv2", "input", [1, 3, 224, 224] },
+        { "yolov5s", "images", [1, 3, 640, 640] },
+        { "ppocr-det", "x", [1, 3, 64, 96] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void EveryQConvChannelsLastGivesTheSameBits(string name, string input, int[] shape)
+    {
+        var random = new Random(TestModels.NewSeed(output));
+        var (load, inputs) = Quantized(name == "ppocr-det" ? TestModels.OcrDetector : zoo.PathOf(name), input, shape, random);
+        var before = load();
+        int candidates = before.Graph.Nodes.Count(NhwcLayoutPass.IsCandidate);
+        var expected = new ReferenceExecutor(before).Run(inputs);
+
+        var after = load();
+        int made = NhwcLayoutPass.Apply(after, Evaluator, _ => true);
+        int transforms = NhwcLayoutPass.LayoutTransforms(after.Graph);
+        output.WriteLine($"{name}: {made} of {candidates} QConv layers NHWC, {transforms} layout transforms, {after.Graph.Nodes.Count} nodes");
+        Assert.True(candidates > 0);
+        Assert.Equal(candidates, made);
+        Assert.Equal(0, after.Graph.Nodes.Count(NhwcLayoutPass.IsCandidate));
+        Assert.All(after.Graph.Nodes.Where(n => n.OpType == QuantizedOps.QConv), n => Assert.True(QuantizedOps.IsNhwc(n), n.Name));
+
+        var actual = new ReferenceExecutor(after).Run(inputs);
+        foreach (var (output_, tensor) in expected)
+        {
+            Assert.Equal(tensor.Shape, actual[output_].Shape);
+            Assert.Equal(tensor.Floats, actual[output_].Floats);
+        }
+
+        // A value is transposed once, and never back and forth: no transform reads another's output.
+        foreach (var node in after.Graph.Nodes.Where(n => n.OpType == "Transpose"))
+            Assert.False(node.Inputs[0]!.Producer is { OpType: "Transpose" }, $"{node.Name} transposes a transposed value");
+        var toNhwc = after.Graph.Nodes.Where(n => n.OpType == "Transpose" && n.GetInts("perm")!.SequenceEqual(QuantizedOps.ToNhwcPerm)).ToList();
+        Assert.Equal(toNhwc.Count, toNhwc.Select(n => n.Inputs[0]).Distinct().Count());
+    }
+
+    [Fact]
+    public void TheCudaRuleMakesResNet50OneChannelsLastChain()
+    {
+        var random = new Random(TestModels.NewSeed(output));
+        var (load, _) = Quantized(zoo.PathOf("resnet50"), "input", [1, 3, 224, 224], random);
+        var model = load();
+        int made = NhwcLayoutPass.Apply(model, Evaluator, CudaQConvNhwcLayer.Wants);
+        // All 53 convolutions but the 3-channel stem (no 4-byte channel runs); the chain enters after the
+        // stem's max pool and leaves before the global average pool.
+        Assert.Equal(52, made);
+        Assert.Equal(2, NhwcLayoutPass.LayoutTransforms(model.Graph));
+        var stem = model.Graph.Nodes.Single(n => n.OpType == QuantizedOps.QConv && !QuantizedOps.IsNhwc(n));
+        Assert.Equal(3L, stem.Input(QuantizedOps.X)!.Shape!.Dims[1].Value!.Value);
+    }
+
+    [Fact]
+    public void AGraphWithoutWantedLayersIsLeftAlone()
+    {
+        var random = new Random(TestModels.NewSeed(output));
+        var (load, _) = Quantized(zoo.PathOf("resnet18"), "input", [1, 3, 224, 224], random);
+        var model = load();
+        int nodes = model.Graph.Nodes.Count;
+        Assert.Equal(0, NhwcLayoutPass.Apply(model, Evaluator, _ => false));
+        Assert.Equal(nodes, model.Graph.Nodes.Count);
+        Assert.Equal(0, NhwcLayoutPass.LayoutTransforms(model.Graph));
+    }
+}
