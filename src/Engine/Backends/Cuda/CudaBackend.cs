@@ -35,7 +35,7 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
         var info = Device.Info;
         var features = new List<string>();
         if (info.SmMajor * 10 + info.SmMinor >= 61) features.Add("dp4a");
-        if (info.SmMajor >= 8) features.AddRange(["mma.f16", "mma.s8"]);
+        if (HasTensorCores(info.SmMajor)) features.AddRange(["mma.f16", "mma.s8"]);
         Fingerprint = new DeviceFingerprint("cuda", info.Name, info.Architecture, features, new Dictionary<string, string>
         {
             ["cuda-driver"] = info.DriverText,
@@ -63,19 +63,30 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
     public bool CanRunInPlace(Node node, int input) => ElementwiseRules.CanRunInPlace(node, input);
 
     /// <summary>The elementwise/direct module specialized for this engine's storage type.</summary>
-    public KernelModule Module(string name) => KernelModule.Of(name, ("STORAGE_HALF", HalfStorage ? 1 : 0));
+    public KernelModule Module(string name) => StorageModule(name, HalfStorage);
+
+    /// <summary>A kernel file specialized only by how float tensors are stored.</summary>
+    public static KernelModule StorageModule(string name, bool halfStorage) => KernelModule.Of(name, ("STORAGE_HALF", halfStorage ? 1 : 0));
 
     /// <summary>Bytes per element of a tensor in device memory (float tensors are FP16 in fp16 engines).</summary>
     public int StorageSize(TensorSlot slot) => slot.Type == DataType.Float32 && HalfStorage ? 2 : slot.Type.SizeOf();
 
+    /// <summary>
+    /// Whether the GPU runs the mma.sync shapes the tensor-core kernels use (m16n8k16 f16 and
+    /// m16n8k32 s8 need sm_80; Xavier's sm_72 and Turing keep the CUDA-core and dp4a kernels).
+    /// </summary>
+    public static bool HasTensorCores(int smMajor) => smMajor >= 8;
+
+    public bool TensorCores => HasTensorCores(Device.Info.SmMajor);
+
     public IReadOnlyList<Tactic> Tactics(LayerSpec layer)
     {
         if (GemmView(layer) is { } gemm)
-            return CudaConvTactics.Enumerate(gemm.Shape, HalfStorage, Device.Info.Multiprocessors).Select(c => c.ToTactic()).ToList();
+            return CudaConvTactics.Enumerate(gemm.Shape, HalfStorage && TensorCores, Device.Info.Multiprocessors).Select(c => c.ToTactic()).ToList();
         if (IsQConv(layer.Node) && CudaQConvNhwcLayer.CanCompile(layer))
             return QConvNhwcTactics.Enumerate(CudaQConvNhwcLayer.Shape(layer), Device.Info.Multiprocessors).Select(c => c.ToTactic()).ToList();
         if (IsQConv(layer.Node) && CudaQConvLayer.CanCompile(layer))
-            return CudaQConvLayer.Tactics(CudaQConvLayer.Shape(layer), Device.Info.SmMajor >= 8, Device.Info.Multiprocessors);
+            return CudaQConvLayer.Tactics(CudaQConvLayer.Shape(layer), TensorCores, Device.Info.Multiprocessors);
         return [Tactic.Default("default")];
     }
 
@@ -87,7 +98,7 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
     }
 
     /// <summary>INT8 convolutions run channels-last on tensor cores (sm_80+) where the channels allow 4-byte copies.</summary>
-    public bool WantsNhwc(Node node) => Device.Info.SmMajor >= 8 && IsQConv(node) && CudaQConvNhwcLayer.Wants(node);
+    public bool WantsNhwc(Node node) => TensorCores && IsQConv(node) && CudaQConvNhwcLayer.Wants(node);
 
     private static bool IsQConv(Node node) => node.Domain == FusedOps.Domain && node.OpType == QuantizedOps.QConv;
 

@@ -37,6 +37,13 @@ public static class CudaConvTactics
 
     private static readonly int[] SplitChoices = [1, 2, 4, 8, 16];
 
+    /// <summary>Every tensor-core block tile offered (split-K ways aside: they change the launch, not the kernel).</summary>
+    public static IReadOnlyList<ConvTileConfig> TensorCoreTiles { get; } =
+        MmaTiles.Select(t => new ConvTileConfig(true, t.BM, t.BN, t.WM, t.WN, 1)).ToList();
+
+    /// <summary>The CUDA-core tile (the one tactic on GPUs without FP16 tensor cores and in FP32 engines).</summary>
+    public static ConvTileConfig SimtTile { get; } = new(false, 64, 64, 0, 0, 1);
+
     public static int KPad(Conv2dShape shape) => (shape.KPerGroup + KTile - 1) / KTile * KTile;
     public static int MPad(Conv2dShape shape) => (shape.MPerGroup + RowPadding - 1) / RowPadding * RowPadding;
     public static long Pixels(Conv2dShape shape) => (long)shape.Batch * shape.OutH * shape.OutW;

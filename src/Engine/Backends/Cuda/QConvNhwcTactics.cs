@@ -86,6 +86,19 @@ public static class QConvNhwcTactics
         return scored.OrderBy(s => s.Cost).Select(s => s.Config).ToList();
     }
 
+    /// <summary>
+    /// Every kernel specialization <see cref="Enumerate"/> can offer for some shape: each tile at
+    /// each pipeline depth (2 to 4) and copy width that passes the rules, with one split (split-K
+    /// ways are a launch parameter).
+    /// </summary>
+    public static IReadOnlyList<QConvNhwcConfig> AllKernels() =>
+        (from t in Tiles
+         from stages in new[] { 2, 3, 4 }
+         from vec in new[] { 4, 8, 16 }
+         let c = new QConvNhwcConfig(t.BM, t.BN, t.WM, t.WN, stages, 1, vec)
+         where Valid(c) && c.SharedBytes <= MaxSharedBytes
+         select c).ToList();
+
     /// <summary>The kernel's divisibility rules: every thread copies whole A vectors and B chunks.</summary>
     public static bool Valid(QConvNhwcConfig c)
     {

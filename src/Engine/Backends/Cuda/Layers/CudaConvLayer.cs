@@ -20,6 +20,12 @@ internal sealed unsafe class CudaConvLayer : CudaLayer
     private ConvParams _params;
     private nint _main, _reduce;
 
+    /// <summary>The kernel module one tactic compiles to (tensor-core tiles are FP16-only).</summary>
+    public static KernelModule ModuleOf(ConvTileConfig config, bool pointwise, bool halfStorage) => config.TensorCores
+        ? KernelModule.Of("conv_mma", ("BM", config.BM), ("BN", config.BN), ("WARPS_M", config.WarpsM), ("WARPS_N", config.WarpsN),
+            ("POINTWISE", pointwise ? 1 : 0), ("STORAGE_HALF", 1))
+        : KernelModule.Of("conv_simt", ("STORAGE_HALF", halfStorage ? 1 : 0));
+
     /// <param name="weights">Per group, rows of <c>KPerGroup</c> weights for each output channel (the GEMM's A, unpadded).</param>
     public CudaConvLayer(CudaBackend backend, LayerSpec spec, Conv2dShape shape, float[] weights, float[] bias, Tactic tactic, TensorSlot? residual)
         : base(backend)
@@ -29,10 +35,7 @@ internal sealed unsafe class CudaConvLayer : CudaLayer
             throw new InvalidOperationException("tensor-core tactics need an FP16 engine");
         int kpad = CudaConvTactics.KPad(shape), mpad = CudaConvTactics.MPad(shape), kdim = shape.KPerGroup;
         bool pointwise = _config.TensorCores && shape.IsPointwise && shape.OutH * shape.OutW % 8 == 0;
-        _module = _config.TensorCores
-            ? KernelModule.Of("conv_mma", ("BM", _config.BM), ("BN", _config.BN), ("WARPS_M", _config.WarpsM), ("WARPS_N", _config.WarpsN),
-                ("POINTWISE", pointwise ? 1 : 0), ("STORAGE_HALF", 1))
-            : KernelModule.Of("conv_simt", ("STORAGE_HALF", backend.HalfStorage ? 1 : 0));
+        _module = ModuleOf(_config, pointwise, backend.HalfStorage);
 
         // A: [groups][mpad][kpad], zero padded.
         long count = (long)shape.Group * mpad * kpad;

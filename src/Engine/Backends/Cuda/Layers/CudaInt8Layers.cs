@@ -50,12 +50,15 @@ internal sealed unsafe class CudaQConvLayer : CudaLayer
         return tiles.Append(Tactic.Default(Dp4aTactic)).ToList();
     }
 
+    /// <summary>The kernel module a tensor-core tile (or, for null, the dp4a kernel) compiles to.</summary>
+    public static KernelModule ModuleOf(ConvTileConfig? config, bool halfStorage) => config is { } c
+        ? KernelModule.Of("qconv_mma", ("BM", c.BM), ("BN", c.BN), ("WARPS_M", c.WarpsM), ("WARPS_N", c.WarpsN), ("STORAGE_HALF", halfStorage ? 1 : 0))
+        : CudaBackend.StorageModule("qconv", halfStorage);
+
     public CudaQConvLayer(CudaBackend backend, LayerSpec spec, Tactic tactic) : base(backend)
     {
         _config = tactic.Name == Dp4aTactic ? null : ConvTileConfig.FromTactic(tactic);
-        _module = _config is { } c
-            ? KernelModule.Of("qconv_mma", ("BM", c.BM), ("BN", c.BN), ("WARPS_M", c.WarpsM), ("WARPS_N", c.WarpsN), ("STORAGE_HALF", backend.HalfStorage ? 1 : 0))
-            : backend.Module("qconv");
+        _module = ModuleOf(_config, backend.HalfStorage);
         var node = spec.Node;
         _input = spec.Input(QuantizedOps.X);
         _output = spec.Output(0);

@@ -56,14 +56,18 @@ internal sealed unsafe class CudaQConvNhwcLayer : CudaLayer
         return spec.Node.GetInt("transposed", 0) == 0 && QConvNhwcTactics.Fits(Shape(spec));
     }
 
+    /// <summary>The kernel module one tactic compiles to (split-K ways are a launch parameter, not a define).</summary>
+    public static KernelModule ModuleOf(QConvNhwcConfig config, bool halfStorage) =>
+        KernelModule.Of("qconv_nhwc", ("BM", config.BM), ("BN", config.BN), ("WARPS_M", config.WarpsM), ("WARPS_N", config.WarpsN),
+            ("STAGES", config.Stages), ("VEC", config.Vec), ("STORAGE_HALF", halfStorage ? 1 : 0));
+
     public CudaQConvNhwcLayer(CudaBackend backend, LayerSpec spec, Tactic tactic) : base(backend)
     {
         var shape = Shape(spec);
         _config = QConvNhwcConfig.FromTactic(tactic);
         if (!QConvNhwcTactics.Valid(_config) || _config.Vec != QConvNhwcTactics.Vec(shape.CPerGroup))
             throw new InvalidOperationException($"tactic {tactic} does not fit {spec.Node.Describe()} ({shape})");
-        _module = KernelModule.Of("qconv_nhwc", ("BM", _config.BM), ("BN", _config.BN), ("WARPS_M", _config.WarpsM), ("WARPS_N", _config.WarpsN),
-            ("STAGES", _config.Stages), ("VEC", _config.Vec), ("STORAGE_HALF", backend.HalfStorage ? 1 : 0));
+        _module = ModuleOf(_config, backend.HalfStorage);
         _input = spec.Input(QuantizedOps.X);
         _output = spec.Output(0);
         _residual = spec.OptionalInput(QuantizedOps.Residual);
