@@ -104,14 +104,40 @@ public static class BenchCommand
         var perLayer = context.LayerTimes.Select((t, i) => (Index: i, Ms: t.TotalMilliseconds / runs)).ToList();
         double total = perLayer.Sum(l => l.Ms);
         output.WriteLine($"per layer (mean of {runs} runs, {total:F3} ms in layers):");
+        var peak = engine.Backend as Engine.Runtime.IPeakRate;
         foreach (var (index, ms) in perLayer.OrderByDescending(l => l.Ms).Take(15))
         {
             var node = engine.Order[index];
-            output.WriteLine($"  {ms,8:F3} ms {100 * ms / total,5:F1}%  {engine.DescribeLayer(index),-28} {node.DisplayName} [{string.Join("x", node.Outputs[0].Shape!.ToInts())}] {engine.Tactics[index]}");
+            output.WriteLine($"  {ms,8:F3} ms {100 * ms / total,5:F1}%  {Rate(node, ms, peak),-20} {engine.DescribeLayer(index),-28} {node.DisplayName} [{string.Join("x", node.Outputs[0].Shape!.ToInts())}] {engine.Tactics[index]}");
+        }
+        var counted = perLayer.Select(l => (l.Ms, Node: engine.Order[l.Index], Ops: Engine.Runtime.LayerWork.Operations(engine.Order[l.Index])))
+            .Where(l => l.Ops is not null).ToList();
+        if (counted.Count > 0)
+        {
+            double ops = counted.Sum(l => (double)l.Ops!.Value), ms = counted.Sum(l => l.Ms);
+            // Layers on different units (INT8 and FP16 tensor cores) each count against their own peak.
+            var peaks = counted.Select(l => peak?.PeakOperationsPerSecond(l.Node)).ToList();
+            string share = peaks.All(p => p is not null) && ms > 0
+                ? string.Create(CultureInfo.InvariantCulture, $" ({100 * counted.Select((l, i) => l.Ops!.Value / peaks[i]!.Value).Sum() / (ms * 1e-3):F1}% of peak)") : "";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"convolutions and matrix products: {ops / 1e9:F2} G operations in {ms:F3} ms, {ops / (ms * 1e-3) / 1e12:F2} T/s{share}"));
+            if (peak is not null)
+                foreach (var unit in engine.Order.Where(n => Engine.Runtime.LayerWork.Operations(n) is not null).Select(n => (Peak: peak.PeakOperationsPerSecond(n), Text: peak.DescribePeak(n)))
+                    .Where(u => u.Peak is not null).DistinctBy(u => u.Text))
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  peak {unit.Peak!.Value / 1e12:F0} T/s dense: {unit.Text}"));
         }
         output.WriteLine("by op:");
         foreach (var group in perLayer.GroupBy(l => engine.Order[l.Index].OpType).OrderByDescending(g => g.Sum(l => l.Ms)))
             output.WriteLine($"  {group.Sum(l => l.Ms),8:F3} ms {100 * group.Sum(l => l.Ms) / total,5:F1}%  {group.Key} x{group.Count()}");
+    }
+
+    /// <summary>"12.3 T/s 4.5%": achieved operations per second, and the share of the device's peak where the backend knows it.</summary>
+    private static string Rate(Engine.Graph.Node node, double ms, Engine.Runtime.IPeakRate? peak)
+    {
+        if (Engine.Runtime.LayerWork.Operations(node) is not { } ops || ms <= 0) return "";
+        double rate = ops / (ms * 1e-3);
+        return (rate >= 1e12 ? string.Create(CultureInfo.InvariantCulture, $"{rate / 1e12,6:F2} T/s") : string.Create(CultureInfo.InvariantCulture, $"{rate / 1e9,6:F1} G/s")) +
+            (peak?.PeakOperationsPerSecond(node) is { } p ? string.Create(CultureInfo.InvariantCulture, $" {100 * rate / p,5:F1}%") : "");
     }
 
     private static string PrecisionOf(Engine.Runtime.InferenceEngine engine) =>

@@ -115,3 +115,13 @@ public interface ILayerTimer
     /// <summary>How many of a layer's tactics are worth timing.</summary>
     int MaxTacticsTimed { get; }
 }
+
+/// <summary>A backend that knows its device's peak arithmetic rate, so a profile can say how close each layer gets.</summary>
+public interface IPeakRate
+{
+    /// <summary>Dense peak operations per second for the arithmetic <paramref name="node"/> runs on (null: unknown).</summary>
+    double? PeakOperationsPerSecond(Node node);
+
+    /// <summary>What the peak is of, e.g. "INT8 tensor cores, 132 SMs at 1980 MHz".</summary>
+    string? DescribePeak(Node node);
+}

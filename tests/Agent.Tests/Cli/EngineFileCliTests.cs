@@ -47,6 +47,12 @@ public sealed class EngineFileCliTests : IDisposable
         Assert.Equal(0, bench.ExitCode);
         Assert.Matches("\"median_ms\":[0-9.]+", bench.Output);
         Assert.Contains("\"backend\":\"cpu\"", bench.Output);
+
+        // The profile gives each convolution its achieved rate and sums the network's arithmetic.
+        var profile = CliRunner.Run("engine", "bench", "--engine", P("cls.engine"), "--iterations", "3", "--warmup", "1", "--profile");
+        Assert.Equal(0, profile.ExitCode);
+        Assert.Matches(@"\d+\.\d G/s\s+FusedConv", profile.Output);
+        Assert.Matches(@"convolutions and matrix products: 0\.\d\d G operations in [0-9.]+ ms", profile.Output);
     }
 
     [Fact]

@@ -94,6 +94,10 @@ public sealed class NhwcLayoutPassTests(ZooFixture zoo, ITestOutputHelper output
         Assert.Equal(2, NhwcLayoutPass.LayoutTransforms(model.Graph));
         var stem = model.Graph.Nodes.Single(n => n.OpType == QuantizedOps.QConv && !QuantizedOps.IsNhwc(n));
         Assert.Equal(3L, stem.Input(QuantizedOps.X)!.Shape!.Dims[1].Value!.Value);
+        // The profile counts a channels-last INT8 convolution's work as the NCHW one's.
+        static long Work(Model m) => m.Graph.Nodes.Sum(n => EdgeAgent.Engine.Runtime.LayerWork.Operations(n) ?? 0);
+        Assert.Equal(Work(load()), Work(model));
+        Assert.Equal(Work(TestModels.Load(zoo.PathOf("resnet50"), ("input", [1, 3, 224, 224]))), Work(model));
     }
 
     [Fact]

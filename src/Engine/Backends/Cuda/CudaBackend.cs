@@ -15,7 +15,7 @@ namespace EdgeAgent.Engine.Backends.Cuda;
 /// context's whole inference replayed as a CUDA Graph. Ops without a kernel run on the host
 /// through the reference kernel.
 /// </summary>
-public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBinaryStore, IChannelsLastBackend, IDisposable
+public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBinaryStore, IChannelsLastBackend, IPeakRate, IDisposable
 {
     /// <summary>int8 and best run QConv layers in INT8 and everything else as fp16 does.</summary>
     public static readonly string[] Precisions = ["fp32", "fp16", "int8", "best"];
@@ -99,6 +99,13 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
 
     /// <summary>INT8 convolutions run channels-last on tensor cores (sm_80+) where the channels allow 4-byte copies.</summary>
     public bool WantsNhwc(Node node) => TensorCores && IsQConv(node) && CudaQConvNhwcLayer.Wants(node);
+
+    /// <summary>The units a layer's arithmetic runs on: INT8 convolutions on the INT8 tensor cores, the rest by the engine's storage type.</summary>
+    public CudaUnit UnitOf(Node node) => IsQConv(node) ? CudaUnit.Int8TensorCores : HalfStorage ? CudaUnit.Fp16TensorCores : CudaUnit.Fp32;
+
+    public double? PeakOperationsPerSecond(Node node) => CudaPeak.OperationsPerSecond(Device.Info, UnitOf(node));
+
+    public string? DescribePeak(Node node) => Device.Info.ClockKHz > 0 ? CudaPeak.Describe(Device.Info, UnitOf(node)) : null;
 
     private static bool IsQConv(Node node) => node.Domain == FusedOps.Domain && node.OpType == QuantizedOps.QConv;
 

@@ -4,7 +4,7 @@ namespace EdgeAgent.Engine.Backends.Cuda;
 
 /// <summary>What the CUDA backend needs to know about a GPU, and what engine fingerprints record.</summary>
 public sealed record CudaDeviceInfo(int Ordinal, string Name, int SmMajor, int SmMinor, int Multiprocessors, ulong MemoryBytes,
-    bool Integrated, int DriverVersion, string NvrtcVersion)
+    bool Integrated, int DriverVersion, string NvrtcVersion, int ClockKHz = 0)
 {
     /// <summary>The NVRTC target for this GPU, e.g. sm_90 (H100/H200) or sm_87 (Jetson Orin).</summary>
     public string Architecture => $"sm_{SmMajor}{SmMinor}";
@@ -14,6 +14,13 @@ public sealed record CudaDeviceInfo(int Ordinal, string Name, int SmMajor, int S
     public override string ToString() =>
         $"GPU {Ordinal}: {Name}, {Architecture}, {Multiprocessors} SMs, {MemoryBytes / 1073741824.0:F1} GiB{(Integrated ? ", integrated (shares host memory)" : "")}, " +
         $"driver CUDA {DriverText}, NVRTC {NvrtcVersion}";
+
+    /// <summary>The maximum SM clock in kHz, 0 when the driver does not report it.</summary>
+    private static int ClockOf(CudaDriver driver, int device)
+    {
+        try { return driver.Attribute(device, CudaDriver.AttributeClockRate); }
+        catch (CudaException) { return 0; }
+    }
 
     /// <summary>Every GPU the driver sees; <see cref="CudaUnavailableException"/> when there is no driver, GPU or NVRTC.</summary>
     public static IReadOnlyList<CudaDeviceInfo> Query()
@@ -28,7 +35,7 @@ public sealed record CudaDeviceInfo(int Ordinal, string Name, int SmMajor, int S
             return new CudaDeviceInfo(i, driver.Name(d),
                 driver.Attribute(d, CudaDriver.AttributeComputeCapabilityMajor), driver.Attribute(d, CudaDriver.AttributeComputeCapabilityMinor),
                 driver.Attribute(d, CudaDriver.AttributeMultiprocessorCount), driver.TotalMemory(d),
-                driver.Attribute(d, CudaDriver.AttributeIntegrated) != 0, driverVersion, $"{major}.{minor}");
+                driver.Attribute(d, CudaDriver.AttributeIntegrated) != 0, driverVersion, $"{major}.{minor}", ClockOf(driver, d));
         }).ToList();
     }
 }

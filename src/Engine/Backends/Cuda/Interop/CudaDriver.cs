@@ -11,6 +11,7 @@ namespace EdgeAgent.Engine.Backends.Cuda.Interop;
 /// </summary>
 public sealed unsafe class CudaDriver
 {
+    public const int AttributeClockRate = 13;
     public const int AttributeMultiprocessorCount = 16;
     public const int AttributeIntegrated = 18;
     public const int AttributeComputeCapabilityMajor = 75;
