@@ -32,6 +32,18 @@ public static class InspectCommand
         return command;
     }
 
+    /// <summary>NHWC for channels-last INT8 layers, the direction of a layout transform, NCHW otherwise.</summary>
+    private static string LayoutOf(Node node)
+    {
+        if (QuantizedOps.IsNhwc(node)) return "NHWC";
+        if (node.OpType == "Transpose" && node.Domain == "" && node.GetInts("perm") is { } perm)
+        {
+            if (perm.SequenceEqual(QuantizedOps.ToNhwcPerm)) return "NCHW->NHWC";
+            if (perm.SequenceEqual(QuantizedOps.ToNchwPerm)) return "NHWC->NCHW";
+        }
+        return node.Outputs.FirstOrDefault()?.Shape is { } shape && shape.Rank != 4 ? "-" : "NCHW";
+    }
+
     private static int InspectEngine(TextWriter output, string path, string? verifyKey)
     {
         var plan = EngineSource.ReadPlan(path, verifyKey);
@@ -51,13 +63,17 @@ public static class InspectCommand
         foreach (var v in graph.Inputs) output.WriteLine($"  {v.Name}: {InputBinding.Describe(v)}");
         output.WriteLine("outputs:");
         foreach (var v in graph.Outputs) output.WriteLine($"  {v.Name}: {InputBinding.Describe(v)}");
-        output.WriteLine($"layers: {graph.Nodes.Count}");
+        int nhwc = graph.Nodes.Count(QuantizedOps.IsNhwc), transforms = Engine.Passes.NhwcLayoutPass.LayoutTransforms(graph);
+        output.WriteLine($"layers: {graph.Nodes.Count}" + (nhwc + transforms > 0 ? $" ({nhwc} channels-last, {transforms} layout transforms)" : ""));
+        // Layers of an int8/best engine that are not INT8 run in the backend's float precision.
+        string floats = plan.Precision is "int8" or "best" ? (plan.Fingerprint.Backend == "cuda" ? "fp16" : "fp32") : plan.Precision;
         foreach (var node in graph.TopologicalOrder())
         {
             var activation = node.Domain == FusedOps.Domain ? Activation.FromAttributes(node) : Activation.None;
             string op = node.OpType + (activation.Kind == ActivationKind.None ? "" : $"+{activation}") + (node.OpType == FusedOps.FusedConv && node.HasInput(3) ? "+residual" : "");
             string tactic = plan.Tactics.TryGetValue(node.Name, out var t) ? t.Name : "-";
-            output.WriteLine($"  {node.Name,-36} {op,-30} {plan.Precision,-5} {tactic}");
+            string precision = node.Domain == FusedOps.Domain && node.OpType == QuantizedOps.QConv ? "int8" : floats;
+            output.WriteLine($"  {node.Name,-36} {op,-30} {precision,-5} {LayoutOf(node),-11} {tactic}");
         }
         output.WriteLine($"memory: arena {plan.RecordedArenaBytes / 1048576.0:F2} MiB at the build shapes");
         return 0;

@@ -18,7 +18,10 @@ public static class CliRunner
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
-    public static string RepositoryRoot { get; } = FindRoot();
+    /// <summary>Found on first use: the GPU machine runs the published tests with no repository around them.</summary>
+    public static string RepositoryRoot => Root.Value;
+
+    private static readonly Lazy<string> Root = new(FindRoot);
 
     public static string Model(string file)
     {

@@ -45,6 +45,14 @@ public sealed class Int8BuildCliTests : IDisposable
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Contains("no calibration run", second.Output);
         Assert.Contains("53 layers INT8", second.Output);
+
+        // inspect names each layer's precision and layout: INT8 convolutions, FP32 elsewhere on the CPU, all NCHW here.
+        var inspect = CliRunner.Run("engine", "inspect", "--engine", Path.Combine(_dir, "b.engine"));
+        Assert.True(inspect.ExitCode == 0, inspect.Error);
+        var layers = inspect.Output.Split('\n').Where(l => l.StartsWith("  ") && l.Contains(" NCHW ")).ToList();
+        Assert.Equal(53, layers.Count(l => l.Contains(" QConv") && l.Contains(" int8 ")));
+        Assert.Contains(layers, l => !l.Contains(" QConv") && l.Contains(" fp32 "));
+        Assert.DoesNotContain("channels-last", inspect.Output);
     }
 
     [Fact]
