@@ -26,7 +26,7 @@ public sealed class SerialTrigger : IAsyncDisposable
         _reader = Task.Factory.StartNew(ReadLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    /// <summary>Completes when the reader stops: disposed, or the port failed (unplugged adapter).</summary>
+    /// <summary>Completes when the reader stops: disposed (an unplugged adapter is reopened by <see cref="SerialDevice"/>, not fatal).</summary>
     public Task Completion => _reader;
 
     private void ReadLoop()

@@ -147,29 +147,23 @@ public class ResultTemplateTests
     }
 }
 
-public class TermiosBitsTests
+public class SerialConfigurationTests
 {
     [Theory]
-    [InlineData("9600,7E2,rtscts", 0x20u | 0x100u | 0x40u | 0x80000000u, 0x10u)]
-    [InlineData("9600,8O1", 0x30u | 0x100u | 0x200u, 0x10u)]
-    [InlineData("9600,8N1,xonxoff", 0x30u, 0x400u | 0x1000u)]
-    [InlineData("9600,5N1", 0x0u, 0x0u)]
-    public unsafe void Frame_bits_follow_the_settings(string line, uint cflagBits, uint iflagBits)
+    [InlineData("9600,7E2,rtscts", 9600, 7, System.IO.Ports.Parity.Even, System.IO.Ports.StopBits.Two, System.IO.Ports.Handshake.RequestToSend)]
+    [InlineData("115200,8O1", 115200, 8, System.IO.Ports.Parity.Odd, System.IO.Ports.StopBits.One, System.IO.Ports.Handshake.None)]
+    [InlineData("19200,8N1,xonxoff", 19200, 8, System.IO.Ports.Parity.None, System.IO.Ports.StopBits.One, System.IO.Ports.Handshake.XOnXOff)]
+    [InlineData("1200,5N1", 1200, 5, System.IO.Ports.Parity.None, System.IO.Ports.StopBits.One, System.IO.Ports.Handshake.None)]
+    public void Settings_map_onto_the_port(string line, int baud, int bits, System.IO.Ports.Parity parity, System.IO.Ports.StopBits stop, System.IO.Ports.Handshake handshake)
     {
-        // Start from everything set, so stale bits that should be cleared would show.
-        var t = new EdgeAgent.Camera.Serial.Termios.TermiosStruct { c_cflag = 0xFFFFFFFF & ~0x80000000u | 0x30u | 0x40u | 0x100u | 0x200u, c_iflag = 0 };
-        EdgeAgent.Camera.Serial.Termios.ApplyLineSettings(ref t, SerialSettings.Parse("/dev/ttyS0", line));
-        const uint frameMask = 0x30u | 0x40u | 0x100u | 0x200u | 0x80000000u;
-        Assert.Equal(cflagBits, t.c_cflag & frameMask);
-        Assert.Equal(0x80u | 0x800u, t.c_cflag & (0x80u | 0x800u)); // CREAD | CLOCAL
-        Assert.Equal(iflagBits, t.c_iflag & (0x10u | 0x400u | 0x1000u));
-        Assert.Equal((byte)0, t.c_cc[6]); // VMIN
-        Assert.Equal((byte)1, t.c_cc[5]); // VTIME: reads return within 100 ms
-    }
-
-    [Fact]
-    public void Termios_struct_has_the_glibc_layout()
-    {
-        Assert.Equal(60, System.Runtime.InteropServices.Marshal.SizeOf<EdgeAgent.Camera.Serial.Termios.TermiosStruct>());
+        using var port = SerialDevice.Configure(SerialSettings.Parse("/dev/ttyS0", line));
+        Assert.Equal("/dev/ttyS0", port.PortName);
+        Assert.Equal(baud, port.BaudRate);
+        Assert.Equal(bits, port.DataBits);
+        Assert.Equal(parity, port.Parity);
+        Assert.Equal(stop, port.StopBits);
+        Assert.Equal(handshake, port.Handshake);
+        Assert.Equal(SerialDevice.ReadTimeoutMs, port.ReadTimeout);
+        Assert.False(port.IsOpen);
     }
 }

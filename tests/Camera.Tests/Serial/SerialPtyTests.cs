@@ -53,11 +53,11 @@ public class SerialPtyTests : IDisposable
         string settings = stty.StandardOutput.ReadToEnd();
         Assert.True(stty.WaitForExit(5000));
         // A pty keeps cs8 and no parity whatever is asked (the kernel ignores those bits for ptys),
-        // so speed, raw mode and the read timeout are what can be seen here; the frame bits are
-        // checked on the termios struct in Frame_bits_follow_the_settings.
+        // so speed, stop bits, hardware handshake and raw mode are what can be seen here; the
+        // frame settings are checked on the port's configuration in SerialConfigurationTests.
         string flags = " " + settings.Replace('\n', ' ').Replace(';', ' ') + " ";
         Assert.Contains("speed 9600 baud", settings);
-        foreach (string flag in (string[])["min = 0", "time = 1", "-icanon", "-echo", "-isig", "-opost", "-icrnl"])
+        foreach (string flag in (string[])["cstopb", "crtscts", "-icanon", "-echo", "-isig", "-opost", "-icrnl", "-ixon"])
             Assert.Contains(" " + flag + " ", flags);
     }
 
@@ -67,6 +67,55 @@ public class SerialPtyTests : IDisposable
         Assert.Contains("does not exist", Assert.Throws<CameraConfigException>(() => SerialDevice.Open(SerialSettings.Parse("/dev/ttyNOPE9", "9600,8N1"))).Message);
         var ex = Assert.Throws<IOException>(() => SerialDevice.Open(SerialSettings.Parse("/dev/null", "9600,8N1")));
         Assert.Contains("not a serial port", ex.Message);
+        Assert.DoesNotContain('\n', ex.Message);
+        string dir = Directory.CreateTempSubdirectory("edgeagent-serial-").FullName;
+        try
+        {
+            string plain = Path.Combine(dir, "ttyFAKE");
+            File.WriteAllText(plain, "not a tty");
+            Assert.Contains("not a serial port", Assert.Throws<IOException>(() => SerialDevice.Open(SerialSettings.Parse(plain, "9600,8N1"))).Message);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void An_unplugged_port_is_reopened_when_it_comes_back()
+    {
+        var log = new ListLog();
+        using var device = SerialDevice.Open(SerialSettings.Parse(_pty.A, "115200,8N1"), log);
+        using (var plc = SerialDevice.Open(SerialSettings.Parse(_pty.B, "115200,8N1")))
+        {
+            plc.Write("one\n"u8);
+            Assert.Equal("one\n", ReadLines(device, 1, TimeSpan.FromSeconds(5)));
+        }
+
+        // The adapter goes away: reads return nothing, writes are dropped and counted, nothing throws.
+        _pty.Dispose();
+        var clock = Stopwatch.StartNew();
+        var buffer = new byte[16];
+        while (device.Connected && clock.Elapsed < TimeSpan.FromSeconds(10)) device.Read(buffer);
+        Assert.False(device.Connected);
+        Assert.Contains(log.Lines, l => l.Contains("failed") && l.Contains(_pty.A));
+        device.Write("lost\n"u8);
+        Assert.True(device.DroppedWrites >= 1);
+
+        // It comes back under the same name: the device reopens it and bytes flow again.
+        using var again = new PtyPair(_pty.A, _pty.B);
+        using var plc2 = SerialDevice.Open(SerialSettings.Parse(again.B, "115200,8N1"));
+        clock.Restart();
+        while (!device.Connected && clock.Elapsed < TimeSpan.FromSeconds(10)) device.Read(buffer);
+        Assert.True(device.Connected, "the port was not reopened");
+        Assert.Equal(1, device.Reconnects);
+        plc2.Write("two\n"u8);
+        Assert.Equal("two\n", ReadLines(device, 1, TimeSpan.FromSeconds(5)));
+        device.Write("back\n"u8);
+        Assert.Equal("back\n", ReadLines(plc2, 1, TimeSpan.FromSeconds(5)));
+    }
+
+    private sealed class ListLog : EdgeAgent.Camera.Diagnostics.ICameraLog
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+        public void Write(EdgeAgent.Camera.Diagnostics.CameraLogLevel level, string message) => Lines.Enqueue(message);
     }
 
     [Fact]

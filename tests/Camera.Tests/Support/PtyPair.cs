@@ -13,11 +13,17 @@ public sealed class PtyPair : IDisposable
     private readonly ManualResetEventSlim _ready = new();
 
     public PtyPair()
+        : this(Path.Combine(Path.GetTempPath(), "edgeagent-pty-" + Guid.NewGuid().ToString("N")[..8], "a"), null)
     {
-        _dir = Path.Combine(Path.GetTempPath(), "edgeagent-pty-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    /// <summary>A pair at the given link names (both in one folder): a serial adapter plugged back in under its old name.</summary>
+    public PtyPair(string a, string? b)
+    {
+        _dir = Path.GetDirectoryName(a)!;
         Directory.CreateDirectory(_dir);
-        A = Path.Combine(_dir, "a");
-        B = Path.Combine(_dir, "b");
+        A = a;
+        B = b ?? Path.Combine(_dir, "b");
         var psi = new ProcessStartInfo("socat") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string arg in (string[])["-d", "-d", $"pty,raw,echo=0,link={A}", $"pty,raw,echo=0,link={B}"])
             psi.ArgumentList.Add(arg);
