@@ -163,20 +163,4 @@ public sealed class InferenceWorker(AgentOptions options, ServingState state, De
         string serving = engine is null ? "no engine" : $"serving {engine.ModelId} {engine.Version} ({engine.Engine.Backend.Name})";
         return $"{serving}; {state.Processed} frames; deployment {state.DeploymentState}";
     }
-
-    /// <summary>Camera log lines into the agent's log.</summary>
-    private sealed class CameraLog(ILogger log) : Camera.Diagnostics.ICameraLog
-    {
-        public void Write(Camera.Diagnostics.CameraLogLevel level, string message)
-        {
-            var mapped = level switch
-            {
-                Camera.Diagnostics.CameraLogLevel.Debug => LogLevel.Debug,
-                Camera.Diagnostics.CameraLogLevel.Warning => LogLevel.Warning,
-                Camera.Diagnostics.CameraLogLevel.Error => LogLevel.Error,
-                _ => LogLevel.Information,
-            };
-            log.Log(mapped, "{Message}", message);
-        }
-    }
 }

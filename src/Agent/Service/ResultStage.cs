@@ -52,7 +52,7 @@ public sealed class ResultStage : IDisposable
         }
         if (options.Pipeline.SerialDevice is { Length: > 0 } serial)
         {
-            _serialDevice = SerialDevice.Open(SerialSettings.Parse(serial, options.Pipeline.SerialSettings));
+            _serialDevice = SerialDevice.Open(SerialSettings.Parse(serial, options.Pipeline.SerialSettings), new CameraLog(log));
             _serial = new SerialResultWriter(_serialDevice, ResultTemplate.Parse(options.Pipeline.SerialTemplate));
         }
     }
