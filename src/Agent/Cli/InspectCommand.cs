@@ -32,6 +32,21 @@ public static class InspectCommand
         return command;
     }
 
+    /// <summary>This machine's fingerprint for the engine's backend (null: a CUDA engine and no usable GPU here).</summary>
+    private static Engine.Runtime.DeviceFingerprint? HereFingerprint(EnginePlan plan)
+    {
+        if (plan.Fingerprint.Backend != "cuda") return new CpuBackend().Fingerprint;
+        try
+        {
+            using var gpu = new Engine.Backends.Cuda.CudaBackend(plan.Precision, kernelCache: "");
+            return gpu.Fingerprint;
+        }
+        catch (Engine.Backends.Cuda.Interop.CudaUnavailableException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>NHWC for channels-last INT8 layers, the direction of a layout transform, NCHW otherwise.</summary>
     private static string LayoutOf(Node node)
     {
@@ -52,8 +67,8 @@ public static class InspectCommand
         output.WriteLine($"  sha256 {plan.FileSha256}, {(plan.Signed ? "signed" + (verifyKey is null ? " (signature not checked: no --verify-key)" : ", signature verified") : "unsigned")}");
         output.WriteLine($"model: {plan.Model.Name} version {plan.Model.Version}, sha256 {plan.Model.Sha256}, producer {plan.Model.Producer}");
         output.WriteLine($"device: {plan.Fingerprint}");
-        var here = new CpuBackend().Fingerprint;
-        output.WriteLine(here.DifferenceFrom(plan.Fingerprint) is { } difference ? $"  does not match this machine: {difference}" : "  matches this machine");
+        output.WriteLine(HereFingerprint(plan) is not { } here ? "  this machine has no GPU to run it"
+            : here.DifferenceFrom(plan.Fingerprint) is { } difference ? $"  does not match this machine: {difference}" : "  matches this machine");
         output.WriteLine($"precision: {plan.Precision}");
         if (plan.KernelBinaries.Count > 0)
             output.WriteLine($"kernels: {plan.KernelBinaries.Count} compiled modules carried ({plan.KernelBinaries.Values.Sum(b => (long)b.Length) / 1024.0:F0} KiB)");

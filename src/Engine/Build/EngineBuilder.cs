@@ -82,8 +82,10 @@ public static class EngineBuilder
         {
             progress?.Report(new BuildProgress("quantize", 0, 1));
             var calibration = config.Calibration ?? new Quantization.CalibrationOptions();
-            // The GPU has no INT8 depthwise kernel: depthwise layers stay on its FP16 kernel.
-            if (config.Backend is Backends.Cuda.CudaBackend) calibration = calibration with { Rewrite = calibration.Rewrite with { Depthwise = false } };
+            // The GPU has no INT8 depthwise kernel (depthwise layers stay on its FP16 kernel), but its
+            // implicit GEMMs run grouped convolutions group by group.
+            if (config.Backend is Backends.Cuda.CudaBackend)
+                calibration = calibration with { Rewrite = calibration.Rewrite with { Depthwise = false, Grouped = true } };
             quantization = Quantization.Int8Quantizer.Apply(model, identity.Sha256, calibration, qdqScales!,
                 config.Precision == "best", evaluator, progress is null ? null : new Progress(progress), cancellationToken);
         }

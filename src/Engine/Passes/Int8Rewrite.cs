@@ -90,7 +90,9 @@ public sealed class Int8Rewrite(IReadOnlyDictionary<string, float> scales, IRead
         if (node.Input(1)?.Constant is not { Type: DataType.Float32, Rank: 4 } w) return "weights are not constant";
         if (node.Input(2) is { } b && b.Constant is null) return "bias is not constant";
         int group = (int)node.GetInt("group", 1);
-        if (group > 1 && !(options.Depthwise && group == w.Shape[0] && w.Shape[1] == 1)) return "grouped convolution has no INT8 kernel";
+        bool depthwise = group > 1 && group == w.Shape[0] && w.Shape[1] == 1;
+        if (depthwise && !options.Depthwise) return "depthwise convolution has no INT8 kernel here";
+        if (group > 1 && !depthwise && !options.Grouped) return "grouped convolution has no INT8 kernel here";
         if (node.Input(3) is { } r && (r.Type != DataType.Float32 || r.Shape is null || !r.Shape.Equals(node.Outputs[0].Shape)))
             return "broadcast residual has no INT8 kernel";
         if (!scales.ContainsKey(x.Name)) return $"no calibration scale for input '{x.Name}'";
@@ -123,4 +125,6 @@ public sealed class Int8Rewrite(IReadOnlyDictionary<string, float> scales, IRead
 
 /// <summary>What the INT8 rewrite may produce (what the target backend has kernels for).</summary>
 /// <param name="Depthwise">Quantize depthwise convolutions too (the CPU backend has an INT8 depthwise kernel).</param>
-public sealed record Int8RewriteOptions(bool Depthwise = true);
+/// <param name="Depthwise">The backend has an INT8 depthwise kernel (the CPU does, the GPU does not yet).</param>
+/// <param name="Grouped">The backend has INT8 grouped (not depthwise) convolutions (the GPU's implicit GEMMs do, the CPU's do not).</param>
+public sealed record Int8RewriteOptions(bool Depthwise = true, bool Grouped = false);

@@ -53,7 +53,7 @@ public sealed class CudaInt8NhwcTests(ZooFixture zoo, ITestOutputHelper output) 
     }
 
     /// <summary>A small network of every convolution form the kernel takes, with residual adds between int8 layers.</summary>
-    private static byte[] Network(Random random, int batch, int height, int width)
+    internal static byte[] Network(Random random, int batch, int height, int width)
     {
         var b = new OnnxModelBuilder("nhwc-int8");
         b.Input("x", DataType.Float32, batch, 16, height, width);

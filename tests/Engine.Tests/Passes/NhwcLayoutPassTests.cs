@@ -22,14 +22,19 @@ public sealed class NhwcLayoutPassTests(ZooFixture zoo, ITestOutputHelper output
     private static readonly ReferenceConstantEvaluator Evaluator = new();
 
     /// <summary>The quantized, fused graph an INT8 build produces (CPU build: the graph is the same for every backend until the layout pass).</summary>
-    private static (Func<Model> Load, Dictionary<string, Tensor> Inputs) Quantized(string path, string input, int[] shape, Random random)
+    /// <param name="gpuRewrite">Quantize as a CUDA build does (grouped convolutions INT8, depthwise ones not).</param>
+    private static (Func<Model> Load, Dictionary<string, Tensor> Inputs) Quantized(string path, string input, int[] shape, Random random, bool gpuRewrite = false)
     {
         var calibration = new List<IReadOnlyDictionary<string, Tensor>>();
         for (int i = 0; i < 2; i++) calibration.Add(new Dictionary<string, Tensor> { [input] = TestModels.RandomTensor(random, shape) });
         var result = EngineBuilder.BuildFile(path, new BuilderConfig
         {
             Backend = new CpuBackend(), Precision = "int8", Autotune = false,
-            Calibration = new CalibrationOptions { Data = calibration, Method = CalibrationMethod.Percentile },
+            Calibration = new CalibrationOptions
+            {
+                Data = calibration, Method = CalibrationMethod.Percentile,
+                Rewrite = gpuRewrite ? new Int8RewriteOptions(Depthwise: false, Grouped: true) : new Int8RewriteOptions(),
+            },
         }, new Dictionary<string, TensorShape> { [input] = TensorShape.Of(shape) });
         var inputs = new Dictionary<string, Tensor> { [input] = TestModels.RandomTensor(random, shape) };
         return (() =>
@@ -98,6 +103,29 @@ public sealed class NhwcLayoutPassTests(ZooFixture zoo, ITestOutputHelper output
         static long Work(Model m) => m.Graph.Nodes.Sum(n => EdgeAgent.Engine.Runtime.LayerWork.Operations(n) ?? 0);
         Assert.Equal(Work(load()), Work(model));
         Assert.Equal(Work(TestModels.Load(zoo.PathOf("resnet50"), ("input", [1, 3, 224, 224]))), Work(model));
+    }
+
+    /// <summary>The GPU test's network of every convolution form: under the CUDA rule all 8 convolutions go channels-last, in one chain.</summary>
+    [Fact]
+    public void TheCudaRuleTakesEveryConvolutionFormOfTheGpuTestNetwork()
+    {
+        var random = new Random(TestModels.NewSeed(output));
+        string path = Path.Combine(Path.GetTempPath(), $"edgeagent-nhwc-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            File.WriteAllBytes(path, Cuda.CudaInt8NhwcTests.Network(random, 1, 19, 23));
+            var (load, inputs) = Quantized(path, "x", [1, 16, 19, 23], random, gpuRewrite: true);
+            var model = load();
+            var expected = new ReferenceExecutor(model).Run(inputs);
+            int made = NhwcLayoutPass.Apply(model, Evaluator, CudaQConvNhwcLayer.Wants);
+            var left = model.Graph.Nodes.Where(n => n.OpType == QuantizedOps.QConv && !QuantizedOps.IsNhwc(n) || n.OpType == "FusedConv").Select(n => n.Describe()).ToList();
+            output.WriteLine($"{made} NHWC, {NhwcLayoutPass.LayoutTransforms(model.Graph)} transforms; NCHW: {string.Join("; ", left)}");
+            Assert.Empty(left);
+            Assert.Equal(8, made);
+            Assert.Equal(2, NhwcLayoutPass.LayoutTransforms(model.Graph));
+            Assert.Equal(expected["y"].Floats, new ReferenceExecutor(model).Run(inputs)["y"].Floats);
+        }
+        finally { File.Delete(path); }
     }
 
     [Fact]

@@ -31,6 +31,12 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
             throw new EngineUserException($"the cuda backend builds {string.Join(" or ", Precisions)} engines, not '{precision}'");
         Precision = precision;
         Device = CudaDevice.Open(ordinal);
+        if (!Device.Nvrtc.SupportedArchitectures().Contains(Device.Info.SmMajor * 10 + Device.Info.SmMinor))
+        {
+            Device.Dispose();
+            throw new Interop.CudaUnavailableException($"NVRTC {Device.Info.NvrtcVersion} cannot compile for {Device.Info.Architecture} ({Device.Info.Name}); " +
+                "CUDA 13 dropped architectures below sm_75, so install the NVRTC of CUDA 12 (JetPack 5/6 on a Jetson Xavier)");
+        }
         Kernels = new KernelLibrary(Device, kernelCache is null ? KernelLibrary.DefaultCacheDirectory() : kernelCache.Length == 0 ? null : kernelCache);
         var info = Device.Info;
         var features = new List<string>();

@@ -17,6 +17,8 @@ public sealed unsafe class Nvrtc
     private readonly delegate* unmanaged<nint, byte*, int> _cubin;
     private readonly delegate* unmanaged<nint*, int> _destroy;
     private readonly delegate* unmanaged<int, byte*> _errorString;
+    private readonly delegate* unmanaged<int*, int> _numSupportedArchs;
+    private readonly delegate* unmanaged<int*, int> _supportedArchs;
 
     private Nvrtc(nint lib, string name)
     {
@@ -31,6 +33,8 @@ public sealed unsafe class Nvrtc
         _cubin = (delegate* unmanaged<nint, byte*, int>)E("nvrtcGetCUBIN");
         _destroy = (delegate* unmanaged<nint*, int>)E("nvrtcDestroyProgram");
         _errorString = (delegate* unmanaged<int, byte*>)E("nvrtcGetErrorString");
+        _numSupportedArchs = (delegate* unmanaged<int*, int>)E("nvrtcGetNumSupportedArchs");
+        _supportedArchs = (delegate* unmanaged<int*, int>)E("nvrtcGetSupportedArchs");
     }
 
     public string LibraryName { get; }
@@ -42,6 +46,16 @@ public sealed unsafe class Nvrtc
         NativeLibraries.TryLoad(Candidates, out var name) is { } lib
             ? new Nvrtc(lib, name!)
             : throw new CudaUnavailableException($"no NVRTC: none of {string.Join(", ", Candidates)} was found (install the CUDA runtime compiler)");
+
+    /// <summary>The sm_XY targets this NVRTC compiles for, as XY (CUDA 13 dropped sm_72 Xavier; CUDA 12 still has it).</summary>
+    public IReadOnlyList<int> SupportedArchitectures()
+    {
+        int count;
+        Check(_numSupportedArchs(&count), "nvrtcGetNumSupportedArchs");
+        var archs = new int[count];
+        fixed (int* a = archs) Check(_supportedArchs(a), "nvrtcGetSupportedArchs");
+        return archs;
+    }
 
     public (int Major, int Minor) Version()
     {
