@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and the demo need, idempotently and quietly:
-#   Debian packages: mosquitto + libmosquitto1 (MQTT), ffmpeg (camera sources, test clips),
+#   Debian packages: mosquitto (the broker tests and the demo run against), ffmpeg (camera sources, test clips),
 #   socat (serial tests), openssl (test certificates), graphviz (graph dumps), nodejs + npm,
 #   systemd (systemd-analyze checks the service unit), fonts-dejavu-core (scripts/render-calib.sh
 #   draws the INT8 calibration images with it).
@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-apt_packages=(mosquitto libmosquitto1 ffmpeg socat openssl graphviz ca-certificates fonts-dejavu-core)
+apt_packages=(mosquitto ffmpeg socat openssl graphviz ca-certificates fonts-dejavu-core)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)

@@ -46,6 +46,12 @@ cat "$results"/*.trx 2>/dev/null | awk '
     match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); open = 1; next }
   open && /<Message>/ { m = $0; sub(/.*<Message>/, "", m); sub(/<\/Message>.*/, "", m); print "skipped " name ": " m; open = 0 }
   open && /<\/UnitTestResult>/ { print "skipped " name; open = 0 }'
+# Name each failed test with the first line of its message, so a CI log's tail says what broke.
+cat "$results"/*.trx 2>/dev/null | awk '
+  /<UnitTestResult / && /outcome="Failed"/ {
+    match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); open = 1; next }
+  open && /<Message>/ { m = $0; sub(/.*<Message>/, "", m); sub(/<\/Message>.*/, "", m); print "FAILED " name ": " substr(m, 1, 400); open = 0 }
+  open && /<\/UnitTestResult>/ { print "FAILED " name; open = 0 }'
 projects=$(ls "$results"/*.trx 2>/dev/null | wc -l)
 if [ "$projects" -lt 4 ] && [ "$status" = 0 ]; then
   echo "only $projects of 4 test projects reported results"

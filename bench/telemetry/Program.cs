@@ -4,8 +4,6 @@
 // The producer wakes every burst-ms and enqueues what is due since its last wake-up: with "batch" as
 // one outbox write (DeviceLink.EnqueueAll), with "single" one Enqueue per message.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EdgeAgent.Telemetry.Link;
 using EdgeAgent.Telemetry.Mqtt;
@@ -13,6 +11,7 @@ using EdgeAgent.Telemetry.Outbox;
 using EdgeAgent.Telemetry.Wire;
 
 if (args.Length > 0 && args[0] == "subscribe") return await Subscriber.RunAsync(args);
+if (args.Length > 0 && args[0] == "roundtrip") return await RoundTrip.RunAsync(args);
 
 int rate = args.Length > 0 ? int.Parse(args[0]) : 1000;
 int seconds = args.Length > 1 ? int.Parse(args[1]) : 60;
@@ -20,13 +19,9 @@ int burstMs = args.Length > 2 ? int.Parse(args[2]) : 50;
 bool batch = args.Length <= 3 || args[3] switch { "batch" => true, "single" => false, _ => throw new ArgumentException("batch or single") };
 const int WarmupSeconds = 5;
 int total = rate * (seconds + WarmupSeconds);
-var work = Directory.CreateTempSubdirectory("edgeagent-bench-").FullName;
-int port;
-using (var probe = new TcpListener(IPAddress.Loopback, 0)) { probe.Start(); port = ((IPEndPoint)probe.LocalEndpoint).Port; }
-File.WriteAllText(Path.Combine(work, "mosquitto.conf"),
-    $"listener {port} 127.0.0.1\nallow_anonymous true\nuser {Environment.UserName}\nmax_queued_messages 1000000\nlog_dest none\n");
-using var broker = Process.Start(new ProcessStartInfo("mosquitto", ["-c", Path.Combine(work, "mosquitto.conf")]) { UseShellExecute = false })!;
-try
+using var broker = LocalBroker.Start();
+var work = broker.Directory;
+int port = broker.Address.Port;
 {
     await Task.Delay(500);
     var deviceId = "bench-1";
@@ -39,9 +34,10 @@ try
     if (await subscriber.StandardOutput.ReadLineAsync() != "READY") throw new InvalidOperationException("subscriber failed");
 
     var linkOptions = new DeviceLinkOptions { DeviceId = deviceId };
-    await using var client = new MosquittoClient(new MqttClientOptions
+    await using var client = new ReconnectingMqttClient(new MqttClientOptions
     {
         Broker = new BrokerAddress("127.0.0.1", port, false), ClientId = deviceId, Will = DeviceLink.CreateWill(linkOptions),
+        Log = line => Console.Error.WriteLine($"publisher: {line}"),
     });
     using var outbox = DiskOutbox.Open(new OutboxOptions { Directory = Path.Combine(work, "outbox"), Fsync = FsyncPolicy.Interval });
     await using var link = new DeviceLink(linkOptions, client, outbox);
@@ -96,11 +92,6 @@ try
     await link.StopAsync(CancellationToken.None);
     return 0;
 }
-finally
-{
-    broker.Kill();
-    Directory.Delete(work, recursive: true);
-}
 
 internal static class Subscriber
 {
@@ -109,9 +100,10 @@ internal static class Subscriber
         int port = int.Parse(args[1]);
         string topic = args[2];
         int expected = int.Parse(args[3]);
-        await using var client = new MosquittoClient(new MqttClientOptions
+        await using var client = new ReconnectingMqttClient(new MqttClientOptions
         {
             Broker = new BrokerAddress("127.0.0.1", port, false), ClientId = "bench-sub", IncomingCapacity = 100_000,
+            Log = line => Console.Error.WriteLine($"subscriber: {line}"),
         });
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await client.ConnectAsync(timeout.Token);
@@ -119,8 +111,14 @@ internal static class Subscriber
         Console.WriteLine("READY");
         ulong last = 0;
         long duplicates = 0, gaps = 0, count = 0;
+        var progress = System.Diagnostics.Stopwatch.StartNew();
         while (last < (ulong)expected)
         {
+            if (progress.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                Console.Error.WriteLine($"subscriber: {count} received, last seq {last}, state {client.State}");
+                progress.Restart();
+            }
             MqttMessage message;
             try { message = await client.Messages.ReadAsync(timeout.Token); }
             catch (OperationCanceledException) { break; }

@@ -27,7 +27,7 @@ public static class HelperProgram
             KeepAliveSeconds = 5,
             Will = new MqttWill(args[4], Encoding.UTF8.GetBytes("offline")),
         };
-        await using var client = new MosquittoClient(options);
+        await using var client = new ReconnectingMqttClient(options);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await client.ConnectAsync(timeout.Token);
         await client.PublishAsync(args[4], Encoding.UTF8.GetBytes("online"), MqttQos.AtLeastOnce, retain: true, timeout.Token);

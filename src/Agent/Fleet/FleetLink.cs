@@ -13,9 +13,9 @@ namespace EdgeAgent.Agent.Fleet;
 /// </summary>
 public sealed class FleetLink : IAsyncDisposable
 {
-    private readonly MosquittoClient _client;
+    private readonly ReconnectingMqttClient _client;
 
-    private FleetLink(MosquittoClient client, FleetConnectionOptions options)
+    private FleetLink(ReconnectingMqttClient client, FleetConnectionOptions options)
     {
         _client = client;
         Options = options;
@@ -48,14 +48,13 @@ public sealed class FleetLink : IAsyncDisposable
             CleanSession = true,
             ReconnectDelayMin = TimeSpan.FromMilliseconds(200),
             ReconnectDelayMax = TimeSpan.FromSeconds(2),
-            MaxInflight = 32,
             IncomingCapacity = 8192,
             Log = options.Log,
         };
         var problems = mqtt.Validate();
         if (problems.Count > 0) throw new FleetException($"broker options: {string.Join("; ", problems)}");
 
-        var client = new MosquittoClient(mqtt);
+        var client = new ReconnectingMqttClient(mqtt);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         try

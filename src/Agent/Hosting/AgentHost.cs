@@ -76,6 +76,7 @@ public static class AgentHost
         var linkOptions = new DeviceLinkOptions
         {
             DeviceId = options.DeviceId, PayloadFormat = format, TopicPrefix = options.Mqtt.TopicPrefix, AgentVersion = DeploymentManager.AgentVersion,
+            TelemetryExpirySeconds = options.Mqtt.TelemetryExpirySeconds,
         };
         services.AddSingleton(options);
         services.AddSingleton(level);
@@ -87,7 +88,7 @@ public static class AgentHost
         services.AddSingleton(_ => new EngineFactory(options.Engine, options.Model.Preprocess.ToConfig()));
         services.AddSingleton(_ => new ServingState(new DriftThresholds()));
         services.AddSingleton(_ => new ArtifactDownloader(new HttpClient { Timeout = TimeSpan.FromMinutes(30) }));
-        services.AddSingleton(sp => new MosquittoClient(new MqttClientOptions
+        services.AddSingleton(sp => new ReconnectingMqttClient(new MqttClientOptions
         {
             Broker = BrokerAddress.Parse(options.Mqtt.Broker),
             ClientId = options.DeviceId,
@@ -96,6 +97,7 @@ public static class AgentHost
             CaFile = options.Mqtt.CaFile,
             CertFile = options.Mqtt.CertFile,
             KeyFile = options.Mqtt.KeyFile,
+            TlsSkipHostnameCheck = options.Mqtt.TlsSkipHostnameCheck,
             KeepAliveSeconds = options.Mqtt.KeepAliveSeconds,
             // A persistent session: commands sent while the device is offline or restarting wait at the broker
             // (expires_at bounds how stale they may be); repeats are harmless, commands are idempotent by id.
@@ -108,7 +110,7 @@ public static class AgentHost
         {
             Directory = Path.Combine(state, "outbox"), MaxBytes = options.Telemetry.OutboxMaxMegabytes * 1024L * 1024,
         }));
-        services.AddSingleton(sp => new DeviceLink(linkOptions, sp.GetRequiredService<MosquittoClient>(), sp.GetRequiredService<DiskOutbox>()));
+        services.AddSingleton(sp => new DeviceLink(linkOptions, sp.GetRequiredService<ReconnectingMqttClient>(), sp.GetRequiredService<DiskOutbox>()));
         services.AddSingleton<DeploymentManager>();
         // Start order matters: the engine is loaded (LinkService) before the pipeline starts.
         services.AddHostedService<LinkService>();

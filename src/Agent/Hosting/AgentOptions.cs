@@ -32,7 +32,11 @@ public sealed class MqttSection
     public string? CaFile { get; set; }
     public string? CertFile { get; set; }
     public string? KeyFile { get; set; }
+    /// <summary>Accept a broker certificate that does not name the host (chain and dates are still checked).</summary>
+    public bool TlsSkipHostnameCheck { get; set; }
     public int KeepAliveSeconds { get; set; } = 30;
+    /// <summary>MQTT 5 message expiry of telemetry in seconds; 0 keeps it until delivered.</summary>
+    public uint TelemetryExpirySeconds { get; set; } = 3600;
     /// <summary>protobuf | json, for everything the device publishes.</summary>
     public string PayloadFormat { get; set; } = "protobuf";
     public string TopicPrefix { get; set; } = "edgeagent";

@@ -12,7 +12,7 @@ namespace EdgeAgent.Agent.Service;
 /// start). Registered first, so the other workers start with an engine in the slot. Stopped
 /// last: the OFFLINE status goes out after the pipeline has stopped.
 /// </summary>
-public sealed class LinkService(DeviceLink link, MosquittoClient client, DeploymentManager deployments, IHostApplicationLifetime lifetime,
+public sealed class LinkService(DeviceLink link, ReconnectingMqttClient client, DeploymentManager deployments, IHostApplicationLifetime lifetime,
     ILogger<LinkService> log) : IHostedService
 {
     private int _connected;

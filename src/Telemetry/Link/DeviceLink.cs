@@ -24,6 +24,8 @@ public sealed class DeviceLink : IAsyncDisposable
     private readonly Channel<Command> _commands = Channel.CreateBounded<Command>(new BoundedChannelOptions(256) { SingleWriter = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _workers = [];
+    private readonly MqttPublishProperties _plainProperties;
+    private readonly MqttPublishProperties _telemetryProperties;
     private long _rejectedCommands;
     private int _started;
 
@@ -36,7 +38,10 @@ public sealed class DeviceLink : IAsyncDisposable
         _outbox = outbox;
         _time = time ?? TimeProvider.System;
         Topics = TopicTree.Create(options.DeviceId, options.TopicPrefix);
-        _forwarder = new OutboxForwarder(outbox, client, Render, options.PublishWindow);
+        _plainProperties = MessageProperties.For(options.PayloadFormat, expirySeconds: 0);
+        _telemetryProperties = MessageProperties.For(options.PayloadFormat, options.TelemetryExpirySeconds);
+        _forwarder = new OutboxForwarder(outbox, client, Render, options.PublishWindow,
+            properties: record => record.Stream == Streams.Telemetry ? _telemetryProperties : _plainProperties);
     }
 
     public TopicTree Topics { get; }
@@ -177,7 +182,8 @@ public sealed class DeviceLink : IAsyncDisposable
             status.PayloadFormat = _options.PayloadFormat.Name();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            await _client.PublishAsync(Topics.Status, WireCodec.Encode(status, _options.PayloadFormat), MqttQos.AtLeastOnce, true, timeout.Token)
+            await _client.PublishAsync(Topics.Status, WireCodec.Encode(status, _options.PayloadFormat), MqttQos.AtLeastOnce, true, _plainProperties,
+                    timeout.Token)
                 .ConfigureAwait(false);
         }
         catch (Exception e) when (e is MqttException or OperationCanceledException or ObjectDisposedException)

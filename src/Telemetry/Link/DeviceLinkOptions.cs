@@ -9,6 +9,11 @@ public sealed record DeviceLinkOptions
     public string TopicPrefix { get; init; } = TopicTree.DefaultPrefix;
     public string AgentVersion { get; init; } = "";
 
+    /// <summary>MQTT 5 message expiry of telemetry: a broker holding it for an offline subscriber drops it after
+    /// this long (a dashboard wants the current window, not an hour-old backlog); 0 keeps it. Events, results,
+    /// replies and status never expire.</summary>
+    public uint TelemetryExpirySeconds { get; init; } = 3600;
+
     /// <summary>QoS 1 messages the forwarder keeps in flight.</summary>
     public int PublishWindow { get; init; } = 64;
 

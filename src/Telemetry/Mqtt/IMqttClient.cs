@@ -7,10 +7,13 @@ public interface IMqttClient : IAsyncDisposable
 {
     MqttConnectionState State { get; }
 
+    /// <summary>The protocol of the current (or last) connection: <see cref="MqttProtocol.V5"/> or <see cref="MqttProtocol.V311"/>.</summary>
+    MqttProtocol NegotiatedProtocol { get; }
+
     /// <summary>Last connection error in words, for status lines and logs.</summary>
     string? LastError { get; }
 
-    /// <summary>Raised on the network thread; handlers must be quick and must not block.</summary>
+    /// <summary>Raised on the connection loop; handlers must be quick and must not block.</summary>
     event Action<MqttConnectionChange>? ConnectionChanged;
 
     ChannelReader<MqttMessage> Messages { get; }
@@ -21,10 +24,16 @@ public interface IMqttClient : IAsyncDisposable
 
     Task WaitUntilConnectedAsync(CancellationToken cancellationToken);
 
-    /// <summary>QoS 0 completes once queued; QoS 1 completes on PUBACK (also when that comes after a reconnect,
-    /// because libmosquitto resends unacknowledged messages). Throws <see cref="MqttNotConnectedException"/> while offline:
-    /// holding messages through an outage is the outbox's job, not the client's.</summary>
-    Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, CancellationToken cancellationToken);
+    /// <summary>QoS 0 completes once written to the socket; QoS 1 completes on PUBACK and faults with
+    /// <see cref="MqttException"/> when the broker rejects the message, or with <see cref="MqttNotConnectedException"/>
+    /// when the connection drops first (the message may or may not have arrived: the outbox sends it again).
+    /// Throws <see cref="MqttNotConnectedException"/> at once while offline: holding messages through an
+    /// outage is the outbox's job, not the client's. <paramref name="properties"/> go out on MQTT 5 only.</summary>
+    Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, MqttPublishProperties? properties,
+        CancellationToken cancellationToken);
+
+    Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, CancellationToken cancellationToken) =>
+        PublishAsync(topic, payload, qos, retain, null, cancellationToken);
 
     /// <summary>Subscriptions are remembered and renewed after reconnects that lose the session.</summary>
     Task SubscribeAsync(string filter, MqttQos qos, CancellationToken cancellationToken);

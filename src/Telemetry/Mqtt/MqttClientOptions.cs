@@ -11,7 +11,9 @@ public sealed record MqttClientOptions
     public string? Username { get; init; }
     public string? Password { get; init; }
 
-    /// <summary>CA bundle used to verify the broker (mqtts). Without it TLS is refused: no silent trust-everything.</summary>
+    /// <summary>CA certificates (PEM) that verify the broker (mqtts). Given, they are the only roots trusted: the
+    /// broker is pinned to that CA. Absent, the system trust store verifies it (a cloud broker with a public CA).
+    /// There is no trust-everything mode.</summary>
     public string? CaFile { get; init; }
 
     /// <summary>Client certificate and key for mutual TLS (AWS IoT style); both or neither.</summary>
@@ -35,13 +37,10 @@ public sealed record MqttClientOptions
     public TimeSpan ReconnectDelayMin { get; init; } = TimeSpan.FromMilliseconds(500);
     public TimeSpan ReconnectDelayMax { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>QoS 1 messages on the wire without PUBACK; more hides round-trip latency, fewer bounds memory.</summary>
-    public int MaxInflight { get; init; } = 100;
-
     /// <summary>Received messages buffered for the reader; beyond this they are dropped and counted.</summary>
     public int IncomingCapacity { get; init; } = 1024;
 
-    /// <summary>Optional sink for libmosquitto's own log lines and reconnect notes.</summary>
+    /// <summary>Optional sink for connection notes (failures, reconnects, fallbacks), one line each.</summary>
     public Action<string>? Log { get; init; }
 
     /// <summary>Returns every problem at once so a bad config file is fixed in one pass.</summary>
@@ -52,14 +51,12 @@ public sealed record MqttClientOptions
         else if (ClientId.Length > 128) errors.Add("client id is longer than 128 characters");
         if (KeepAliveSeconds is < 5 or > 65535) errors.Add($"keepalive {KeepAliveSeconds}s is outside 5-65535");
         if ((CertFile is null) != (KeyFile is null)) errors.Add("client certificate and key must be given together");
-        if (Broker.UseTls && CaFile is null) errors.Add("mqtts needs a CA file to verify the broker");
         if (!Broker.UseTls && (CaFile ?? CertFile ?? KeyFile) is not null) errors.Add("TLS files are set but the broker URI is mqtt://, not mqtts://");
         foreach (var (name, path) in new[] { ("CA file", CaFile), ("client certificate", CertFile), ("client key", KeyFile) })
             if (path is not null && !File.Exists(path)) errors.Add($"{name} '{path}' does not exist");
         if (Password is not null && Username is null) errors.Add("a password needs a username");
         if (ReconnectDelayMin <= TimeSpan.Zero || ReconnectDelayMax < ReconnectDelayMin)
             errors.Add("reconnect delays must satisfy 0 < min <= max");
-        if (MaxInflight is < 1 or > 65535) errors.Add($"max in-flight {MaxInflight} is outside 1-65535");
         if (IncomingCapacity < 1) errors.Add("incoming capacity must be at least 1");
         return errors;
     }

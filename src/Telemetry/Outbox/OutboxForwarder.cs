@@ -5,8 +5,9 @@ namespace EdgeAgent.Telemetry.Outbox;
 /// <summary>Turns a stored record into what goes on the wire (topic and encoded payload).</summary>
 public delegate (string Topic, byte[] Payload) RecordRenderer(OutboxRecord record);
 
-/// <summary>Counters of the forwarding loop.</summary>
-public sealed record ForwarderStats(long Published, long Rejected, long RenderFailures);
+/// <summary>Counters of the forwarding loop. <see cref="Resends"/> counts the times in-flight records went back to
+/// the outbox unacknowledged (connection lost, or no PUBACK in time) and were sent again.</summary>
+public sealed record ForwarderStats(long Published, long Rejected, long RenderFailures, long Resends);
 
 /// <summary>
 /// Moves records from the outbox to the broker in order, as QoS 1, with a window of
@@ -14,7 +15,9 @@ public sealed record ForwarderStats(long Published, long Rejected, long RenderFa
 /// broker's PUBACK for it and for everything before it has arrived, so a crash anywhere
 /// means redelivery, never loss.
 /// </summary>
-public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRenderer render, int window = 64, TimeSpan? linger = null)
+/// <remarks><paramref name="properties"/> gives each record's MQTT 5 properties (content type, expiry), null for none.</remarks>
+public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRenderer render, int window = 64, TimeSpan? linger = null,
+    Func<OutboxRecord, MqttPublishProperties?>? properties = null)
 {
     // After a wake-up by a fresh record, wait this long for more, so bursts go out as one batch:
     // one outbox read, one network-thread wake-up, PUBACKs handled together.
@@ -24,9 +27,10 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
     private static readonly Task Never = new TaskCompletionSource().Task;
 
-    private long _published, _rejected, _renderFailures;
+    private long _published, _rejected, _renderFailures, _resends;
 
-    public ForwarderStats Stats => new(Interlocked.Read(ref _published), Interlocked.Read(ref _rejected), Interlocked.Read(ref _renderFailures));
+    public ForwarderStats Stats => new(Interlocked.Read(ref _published), Interlocked.Read(ref _rejected), Interlocked.Read(ref _renderFailures),
+        Interlocked.Read(ref _resends));
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -44,7 +48,7 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
             if (heartbeat.IsCompleted) heartbeat = Task.Delay(Heartbeat, CancellationToken.None);
             if (client.State != MqttConnectionState.Connected)
             {
-                // In-flight messages stay queued inside libmosquitto and are resent after the reconnect.
+                // In-flight publishes fail when the connection drops; the outbox rewinds and sends them again.
                 await WakeOnAny(client.WaitUntilConnectedAsync(cancellationToken), Head(inFlight), heartbeat, cancelled).ConfigureAwait(false);
                 continue;
             }
@@ -93,7 +97,7 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
             {
                 // No token: an uncancellable publish is the bare acknowledgement task, and stopping
                 // the forwarder abandons in-flight publishes anyway (they stay in the outbox).
-                inFlight.Enqueue((record, newest = client.PublishAsync(topic, payload, MqttQos.AtLeastOnce, false, CancellationToken.None)));
+                inFlight.Enqueue((record, newest = client.PublishAsync(topic, payload, MqttQos.AtLeastOnce, false, properties?.Invoke(record), CancellationToken.None)));
             }
             catch (MqttNotConnectedException)
             {
@@ -130,6 +134,7 @@ public sealed class OutboxForwarder(IOutbox outbox, IMqttClient client, RecordRe
             {
                 // Cancelled, client disposed or connection gone: not delivered, so not acknowledged; it is sent again.
                 if (last is not null) outbox.Acknowledge(last, count);
+                Interlocked.Increment(ref _resends);
                 inFlight.Clear();
                 outbox.Rewind();
                 return;

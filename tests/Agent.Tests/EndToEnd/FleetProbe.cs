@@ -11,7 +11,7 @@ namespace EdgeAgent.Agent.Tests.EndToEnd;
 /// </summary>
 public sealed class FleetProbe : IAsyncDisposable
 {
-    private readonly MosquittoClient _client;
+    private readonly ReconnectingMqttClient _client;
     private readonly TopicTree _topics;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
@@ -22,7 +22,7 @@ public sealed class FleetProbe : IAsyncDisposable
     private readonly List<Event> _events = [];
     private readonly List<Status> _statuses = [];
 
-    private FleetProbe(MosquittoClient client, TopicTree topics)
+    private FleetProbe(ReconnectingMqttClient client, TopicTree topics)
     {
         _client = client;
         _topics = topics;
@@ -31,7 +31,7 @@ public sealed class FleetProbe : IAsyncDisposable
 
     public static async Task<FleetProbe> ConnectAsync(TestBroker broker, string deviceId)
     {
-        var client = new MosquittoClient(new MqttClientOptions
+        var client = new ReconnectingMqttClient(new MqttClientOptions
         {
             Broker = broker.Address, ClientId = "fleet-" + Guid.NewGuid().ToString("N")[..12], KeepAliveSeconds = 10,
             ReconnectDelayMin = TimeSpan.FromMilliseconds(100), ReconnectDelayMax = TimeSpan.FromMilliseconds(500), IncomingCapacity = 100_000,

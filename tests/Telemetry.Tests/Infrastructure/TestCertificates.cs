@@ -1,8 +1,9 @@
 namespace EdgeAgent.Telemetry.Tests.Infrastructure;
 
-/// <summary>A throwaway CA, a server certificate for localhost/127.0.0.1 and a client certificate, made with openssl.</summary>
+/// <summary>A throwaway CA, a server certificate for localhost/127.0.0.1 (and an expired one), a client
+/// certificate, and a CA that signed none of them, made with openssl.</summary>
 public sealed record TestCertificates(string Directory, string CaFile, string ServerCertFile, string ServerKeyFile,
-    string ClientCertFile, string ClientKeyFile, string ForeignCaFile)
+    string ClientCertFile, string ClientKeyFile, string ForeignCaFile, string ExpiredServerCertFile)
 {
     public static async Task<TestCertificates> CreateAsync(CancellationToken cancellationToken = default)
     {
@@ -22,7 +23,11 @@ public sealed record TestCertificates(string Directory, string CaFile, string Se
             await Run("x509", "-req", "-in", $"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                 "-days", "2", "-extfile", $"{name}.ext", "-out", $"{name}.crt");
         }
+        // Same key and names as server.crt, but it ended a day before it began: expired from the start.
+        await Run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "-1", "-extfile", "server.ext", "-out", "expired.crt");
         string P(string f) => Path.Combine(dir, f);
-        return new TestCertificates(dir, P("ca.crt"), P("server.crt"), P("server.key"), P("client.crt"), P("client.key"), P("foreign.crt"));
+        return new TestCertificates(dir, P("ca.crt"), P("server.crt"), P("server.key"), P("client.crt"), P("client.key"), P("foreign.crt"),
+            P("expired.crt"));
     }
 }

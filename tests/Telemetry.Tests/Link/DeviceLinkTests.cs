@@ -52,6 +52,39 @@ public sealed class DeviceLinkTests(BrokerFixture fixture) : IClassFixture<Broke
     }
 
     [Fact]
+    public async Task Mqtt5SubscribersSeeContentTypeFormatAndTelemetryExpiryAnd311SubscribersTheSamePayload()
+    {
+        var ct = Timeouts.Token(20);
+        var deviceId = Timeouts.UniqueId("props");
+        await using var v5 = await MqttTestClients.ConnectedAsync(MqttTestClients.Options(Broker) with { Protocol = MqttProtocol.V5 }, ct);
+        await using var v311 = await MqttTestClients.ConnectedAsync(MqttTestClients.Options(Broker) with { Protocol = MqttProtocol.V311 }, ct);
+        Assert.Equal(MqttProtocol.V5, v5.NegotiatedProtocol);
+        Assert.Equal(MqttProtocol.V311, v311.NegotiatedProtocol);
+        foreach (var watcher in new[] { v5, v311 }) await watcher.SubscribeAsync($"edgeagent/{deviceId}/#", MqttQos.AtLeastOnce, ct);
+
+        await using var device = LinkHarness.Start(Broker, deviceId, PayloadFormat.Json);
+        Assert.Equal(MqttProtocol.V5, device.Client.NegotiatedProtocol);
+        var sent = EdgeAgent.Telemetry.Tests.Wire.WireSamples.Telemetry();
+        device.Link.Enqueue(sent);
+        device.Link.Enqueue(new Event { Kind = "test" });
+
+        var telemetry = await v5.NextAsync($"edgeagent/{deviceId}/telemetry", ct);
+        Assert.NotNull(telemetry.Properties);
+        Assert.Equal("application/json", telemetry.Properties.ContentType);
+        Assert.Equal("json", telemetry.Properties.UserProperty("payload-format"));
+        Assert.Equal(Contract.SchemaVersion.ToString(), telemetry.Properties.UserProperty("schema-version"));
+        // The broker forwards the time left, which is at most what the device set.
+        Assert.InRange(telemetry.Properties.MessageExpirySeconds, 3500u, 3600u);
+        var @event = await v5.NextAsync($"edgeagent/{deviceId}/events", ct);
+        Assert.Equal(0u, @event.Properties!.MessageExpirySeconds);
+        Assert.Equal("application/json", @event.Properties.ContentType);
+
+        var plain = await v311.NextAsync($"edgeagent/{deviceId}/telemetry", ct);
+        Assert.Null(plain.Properties);
+        Assert.Equal(telemetry.Payload, plain.Payload);
+    }
+
+    [Fact]
     public async Task ValidCommandsReachTheAgentAndMalformedOnesAreAnsweredRejected()
     {
         var ct = Timeouts.Token(20);

@@ -10,7 +10,7 @@ namespace EdgeAgent.Telemetry.Tests.Link;
 /// <summary>A device (client + outbox + link) wired to a test broker, cleaned up as one.</summary>
 internal sealed class LinkHarness : IAsyncDisposable
 {
-    private LinkHarness(MosquittoClient client, DiskOutbox outbox, DeviceLink link, string outboxDir)
+    private LinkHarness(ReconnectingMqttClient client, DiskOutbox outbox, DeviceLink link, string outboxDir)
     {
         Client = client;
         Outbox = outbox;
@@ -18,7 +18,7 @@ internal sealed class LinkHarness : IAsyncDisposable
         OutboxDir = outboxDir;
     }
 
-    public MosquittoClient Client { get; }
+    public ReconnectingMqttClient Client { get; }
     public DiskOutbox Outbox { get; }
     public DeviceLink Link { get; }
     public string OutboxDir { get; }
@@ -27,7 +27,7 @@ internal sealed class LinkHarness : IAsyncDisposable
     {
         outboxDir ??= Directory.CreateTempSubdirectory("edgeagent-link-").FullName;
         var linkOptions = new DeviceLinkOptions { DeviceId = deviceId, PayloadFormat = format, AgentVersion = "test" };
-        var client = new MosquittoClient(MqttTestClients.Options(broker, deviceId) with { Will = DeviceLink.CreateWill(linkOptions) });
+        var client = new ReconnectingMqttClient(MqttTestClients.Options(broker, deviceId) with { Will = DeviceLink.CreateWill(linkOptions) });
         var outbox = DiskOutbox.Open(new OutboxOptions { Directory = outboxDir });
         var link = new DeviceLink(linkOptions, client, outbox);
         link.Start();

@@ -12,7 +12,7 @@ public sealed class ReconnectTests
         await using var broker = await MosquittoBroker.StartAsync(cancellationToken: ct);
         var topic = Timeouts.UniqueId("re");
         var changes = new List<MqttConnectionState>();
-        await using var subscriber = new MosquittoClient(MqttTestClients.Options(broker));
+        await using var subscriber = new ReconnectingMqttClient(MqttTestClients.Options(broker));
         subscriber.ConnectionChanged += c => { lock (changes) changes.Add(c.State); };
         await subscriber.ConnectAsync(ct);
         await subscriber.SubscribeAsync(topic, MqttQos.AtLeastOnce, ct);
@@ -45,7 +45,7 @@ public sealed class ReconnectTests
             ReconnectDelayMin = TimeSpan.FromMilliseconds(50),
             ReconnectDelayMax = TimeSpan.FromMilliseconds(200),
         };
-        await using var client = new MosquittoClient(options);
+        await using var client = new ReconnectingMqttClient(options);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ConnectAsync(Timeouts.Token(1.5)));
         Assert.Contains("cannot reach", client.LastError);
         Assert.NotEqual(MqttConnectionState.Connected, client.State);

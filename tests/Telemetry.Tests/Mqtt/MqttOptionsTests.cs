@@ -20,7 +20,6 @@ public sealed class MqttOptionsTests
             Password = "x",
             ReconnectDelayMin = TimeSpan.FromSeconds(5),
             ReconnectDelayMax = TimeSpan.FromSeconds(1),
-            MaxInflight = 0,
         };
         var errors = bad.Validate();
         Assert.Contains(errors, e => e.Contains("client id"));
@@ -30,15 +29,24 @@ public sealed class MqttOptionsTests
         Assert.Contains(errors, e => e.Contains("does not exist"));
         Assert.Contains(errors, e => e.Contains("username"));
         Assert.Contains(errors, e => e.Contains("reconnect"));
-        Assert.Contains(errors, e => e.Contains("in-flight"));
-        Assert.Throws<ArgumentException>(() => new MosquittoClient(bad));
+        Assert.Throws<ArgumentException>(() => new ReconnectingMqttClient(bad));
     }
 
     [Fact]
-    public void TlsWithoutCaIsRefused()
+    public void TlsWithoutCaFileTrustsTheSystemStoreAndTlsFilesNeedMqtts()
     {
-        var errors = (Plain with { Broker = BrokerAddress.Parse("mqtts://localhost") }).Validate();
-        Assert.Contains(errors, e => e.Contains("CA file"));
+        Assert.Empty((Plain with { Broker = BrokerAddress.Parse("mqtts://localhost") }).Validate());
+        var errors = (Plain with { CaFile = "/etc/hostname" }).Validate();
+        Assert.Contains(errors, e => e.Contains("mqtt://, not mqtts://"));
+    }
+
+    [Fact]
+    public void FallbackOnAnErrorNeedsTheBrokerReachedAndAutoProtocol()
+    {
+        Assert.True(ProtocolFallback.ShouldFallBackOnError(5, MqttProtocol.Auto, reachedBroker: true));
+        Assert.False(ProtocolFallback.ShouldFallBackOnError(5, MqttProtocol.Auto, reachedBroker: false));
+        Assert.False(ProtocolFallback.ShouldFallBackOnError(5, MqttProtocol.V5, reachedBroker: true));
+        Assert.False(ProtocolFallback.ShouldFallBackOnError(4, MqttProtocol.Auto, reachedBroker: true));
     }
 
     [Fact]
@@ -55,27 +63,11 @@ public sealed class MqttOptionsTests
         }
     }
 
-    [Fact]
-    public async Task MidTrackerHandlesAcknowledgementsThatArriveBeforeRegistration()
-    {
-        var tracker = new MidTracker();
-        tracker.Complete(5, 0);
-        Assert.Equal(0, await tracker.Register(5));
-        var later = tracker.Register(6);
-        Assert.False(later.IsCompleted);
-        tracker.Complete(6, 0x10);
-        Assert.Equal(0x10, await later);
-        var failed = tracker.Register(7);
-        tracker.FailAll(new ObjectDisposedException("x"));
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => failed);
-        Assert.Equal(0, tracker.PendingCount);
-    }
-
     [Theory]
-    [InlineData(5, MqttProtocol.Auto, 1, true)]
     [InlineData(5, MqttProtocol.Auto, 0x84, true)]
+    [InlineData(5, MqttProtocol.Auto, 1, true)]
     [InlineData(5, MqttProtocol.V5, 0x84, false)]
-    [InlineData(4, MqttProtocol.Auto, 1, false)]
+    [InlineData(4, MqttProtocol.Auto, 0x84, false)]
     [InlineData(5, MqttProtocol.Auto, 0x87, false)]
     public void FallbackTo311OnlyWhenAutoAndTheBrokerRejectsTheVersion(int inUse, MqttProtocol configured, int code, bool expected)
     {
@@ -85,9 +77,11 @@ public sealed class MqttOptionsTests
     [Fact]
     public void CredentialRefusalsAreRecognisedInBothProtocolVersions()
     {
-        Assert.True(ProtocolFallback.IsCredentialRefusal(0x87, v5: true));
-        Assert.True(ProtocolFallback.IsCredentialRefusal(5, v5: false));
-        Assert.False(ProtocolFallback.IsCredentialRefusal(0x88, v5: true)); // server unavailable: retry
-        Assert.False(ProtocolFallback.IsCredentialRefusal(3, v5: false));
+        // 3.1.1 return codes arrive as their MQTT 5 twins: 4 bad credentials = 0x86, 5 not authorized = 0x87.
+        Assert.True(ProtocolFallback.IsCredentialRefusal(0x86));
+        Assert.True(ProtocolFallback.IsCredentialRefusal(0x87));
+        Assert.False(ProtocolFallback.IsCredentialRefusal(0x88)); // server unavailable: retry
+        Assert.False(ProtocolFallback.IsCredentialRefusal(0x89)); // server busy: retry
+        Assert.Equal("bad user name or password (0x86)", ReasonCodes.Describe(0x86));
     }
 }

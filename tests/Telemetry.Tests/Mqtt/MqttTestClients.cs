@@ -14,9 +14,9 @@ internal static class MqttTestClients
         ReconnectDelayMax = TimeSpan.FromSeconds(1),
     };
 
-    public static async Task<MosquittoClient> ConnectedAsync(MqttClientOptions options, CancellationToken cancellationToken)
+    public static async Task<ReconnectingMqttClient> ConnectedAsync(MqttClientOptions options, CancellationToken cancellationToken)
     {
-        var client = new MosquittoClient(options);
+        var client = new ReconnectingMqttClient(options);
         try
         {
             await client.ConnectAsync(cancellationToken);

@@ -33,6 +33,7 @@ public sealed class OutboxForwarderTests : IDisposable
         await Until(() => outbox.Stats.Pending == 0, ct);
         Assert.Equal(0, forwarder.Stats.Rejected);
         Assert.Equal(5, forwarder.Stats.Published);
+        Assert.InRange(forwarder.Stats.Resends, 1, 3); // one per failed head, fewer when a rewind re-issued past them
         // m3 and m4 got through the first time too, but only a delivered prefix may be acknowledged: all five go again.
         Assert.Equal(["m0", "m1", "m2", "m3", "m4"], client.Delivered.TakeLast(5));
         await stop.CancelAsync();
@@ -52,6 +53,7 @@ public sealed class OutboxForwarderTests : IDisposable
 
         await Until(() => outbox.Stats.Pending == 0, ct);
         Assert.Equal(1, forwarder.Stats.Rejected);
+        Assert.Equal(0, forwarder.Stats.Resends);
         Assert.Equal(["m0", "m2"], client.Delivered);
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
@@ -96,6 +98,7 @@ public sealed class OutboxForwarderTests : IDisposable
         private readonly List<(string Payload, Task Outcome)> _published = [];
 
         public MqttConnectionState State => MqttConnectionState.Connected;
+        public MqttProtocol NegotiatedProtocol => MqttProtocol.V5;
         public string? LastError => null;
         public ChannelReader<MqttMessage> Messages { get; } = Channel.CreateUnbounded<MqttMessage>().Reader;
 
@@ -115,7 +118,8 @@ public sealed class OutboxForwarderTests : IDisposable
             }
         }
 
-        public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, CancellationToken cancellationToken)
+        public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, MqttPublishProperties? properties,
+            CancellationToken cancellationToken)
         {
             lock (_published)
             {

@@ -37,13 +37,13 @@ public sealed record DeviceScript
 }
 
 /// <summary>
-/// A device built from the real parts the agent uses (libmosquitto client, wire codec, command
+/// A device built from the real parts the agent uses (MQTT client, wire codec, command
 /// validator, chunk assembler), speaking the contract from the device's side, so the fleet CLI
 /// is tested against real messages on a real broker before the whole agent runs.
 /// </summary>
 public sealed class DeviceResponder : IAsyncDisposable
 {
-    private readonly MosquittoClient _client;
+    private readonly ReconnectingMqttClient _client;
     private readonly TopicTree _topics;
     private readonly DeviceScript _script;
     private readonly CancellationTokenSource _stop = new();
@@ -56,7 +56,7 @@ public sealed class DeviceResponder : IAsyncDisposable
     private int _chunksSeen;
     private Task _loop = Task.CompletedTask;
 
-    private DeviceResponder(MosquittoClient client, TopicTree topics, DeviceScript script)
+    private DeviceResponder(ReconnectingMqttClient client, TopicTree topics, DeviceScript script)
     {
         _client = client;
         _topics = topics;
@@ -79,7 +79,7 @@ public sealed class DeviceResponder : IAsyncDisposable
 
     public static async Task<DeviceResponder> StartAsync(BrokerAddress broker, string deviceId, DeviceScript script)
     {
-        var client = new MosquittoClient(new MqttClientOptions { Broker = broker, ClientId = deviceId });
+        var client = new ReconnectingMqttClient(new MqttClientOptions { Broker = broker, ClientId = deviceId });
         var device = new DeviceResponder(client, TopicTree.Create(deviceId), script);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await client.ConnectAsync(timeout.Token);

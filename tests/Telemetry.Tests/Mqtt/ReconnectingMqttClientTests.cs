@@ -4,7 +4,7 @@ using EdgeAgent.Telemetry.Tests.Infrastructure;
 
 namespace EdgeAgent.Telemetry.Tests.Mqtt;
 
-public sealed class MosquittoClientTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class ReconnectingMqttClientTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
     private MosquittoBroker Broker => fixture.Broker;
 
@@ -113,7 +113,7 @@ public sealed class MosquittoClientTests(BrokerFixture fixture) : IClassFixture<
             await publisher.PublishAsync(topic, "while-away"u8.ToArray(), MqttQos.AtLeastOnce, false, ct);
 
         var sessions = new List<MqttConnectionChange>();
-        await using var again = new MosquittoClient(options);
+        await using var again = new ReconnectingMqttClient(options);
         again.ConnectionChanged += sessions.Add;
         await again.ConnectAsync(ct);
         Assert.Equal("while-away", Encoding.UTF8.GetString((await again.NextAsync(topic, ct)).Payload));
@@ -124,7 +124,7 @@ public sealed class MosquittoClientTests(BrokerFixture fixture) : IClassFixture<
     public async Task PublishWithoutConnectionFailsFastAndSubscribeWaitsForTheConnection()
     {
         var ct = Timeouts.Token(15);
-        await using var client = new MosquittoClient(MqttTestClients.Options(Broker));
+        await using var client = new ReconnectingMqttClient(MqttTestClients.Options(Broker));
         foreach (var qos in new[] { MqttQos.AtMostOnce, MqttQos.AtLeastOnce })
         {
             var error = await Assert.ThrowsAsync<MqttNotConnectedException>(() =>
@@ -151,7 +151,7 @@ public sealed class MosquittoClientTests(BrokerFixture fixture) : IClassFixture<
     public async Task DisposeFailsOutstandingWorkInsteadOfHanging()
     {
         var ct = Timeouts.Token(15);
-        var client = new MosquittoClient(MqttTestClients.Options(Broker));
+        var client = new ReconnectingMqttClient(MqttTestClients.Options(Broker));
         var pending = client.SubscribeAsync("never/subscribed", MqttQos.AtLeastOnce, ct);
         var waiting = client.WaitUntilConnectedAsync(ct);
         await client.DisposeAsync();
@@ -161,9 +161,56 @@ public sealed class MosquittoClientTests(BrokerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task AutoFallsBackTo311WhenTheBrokerRefusesMqtt5AndV5OnlyDoesNot()
+    {
+        await using var old = new Mqtt311OnlyBroker();
+        var address = new BrokerAddress("127.0.0.1", old.Port, false);
+        await using (var auto = new ReconnectingMqttClient(new MqttClientOptions { Broker = address, ClientId = Timeouts.UniqueId("fb") }))
+        {
+            await auto.ConnectAsync(Timeouts.Token(10));
+            Assert.Equal(MqttProtocol.V311, auto.NegotiatedProtocol);
+        }
+        Assert.Equal([5, 4], old.RequestedLevels);
+
+        await using var strict = new ReconnectingMqttClient(new MqttClientOptions
+        {
+            Broker = address, ClientId = Timeouts.UniqueId("v5"), Protocol = MqttProtocol.V5,
+            ReconnectDelayMin = TimeSpan.FromMilliseconds(50), ReconnectDelayMax = TimeSpan.FromMilliseconds(100),
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => strict.ConnectAsync(Timeouts.Token(1)));
+        Assert.Contains("unacceptable protocol version", strict.LastError);
+        Assert.DoesNotContain(4, old.RequestedLevels.Skip(2));
+    }
+
+    [Fact]
+    public async Task PropertiesTravelOnMqtt5AndAreDroppedOn311()
+    {
+        var ct = Timeouts.Token(15);
+        var topic = Timeouts.UniqueId("props");
+        await using var v5 = await MqttTestClients.ConnectedAsync(MqttTestClients.Options(Broker), ct);
+        await v5.SubscribeAsync(topic, MqttQos.AtLeastOnce, ct);
+        var properties = new MqttPublishProperties
+        {
+            ContentType = "application/json", ResponseTopic = topic + "/reply", CorrelationData = [1, 2, 3],
+            UserProperties = [KeyValuePair.Create("k", "v")],
+        };
+        await using (var publisher = await MqttTestClients.ConnectedAsync(MqttTestClients.Options(Broker), ct))
+            await publisher.PublishAsync(topic, "{}"u8.ToArray(), MqttQos.AtLeastOnce, false, properties, ct);
+        var received = await v5.NextAsync(topic, ct);
+        Assert.Equal("application/json", received.Properties?.ContentType);
+        Assert.Equal(topic + "/reply", received.Properties?.ResponseTopic);
+        Assert.Equal([1, 2, 3], received.Properties?.CorrelationData);
+        Assert.Equal("v", received.Properties?.UserProperty("k"));
+
+        await using (var old = await MqttTestClients.ConnectedAsync(MqttTestClients.Options(Broker) with { Protocol = MqttProtocol.V311 }, ct))
+            await old.PublishAsync(topic, "{}"u8.ToArray(), MqttQos.AtLeastOnce, false, properties, ct);
+        Assert.Null((await v5.NextAsync(topic, ct)).Properties);
+    }
+
+    [Fact]
     public async Task InvalidTopicFilterIsRejectedBeforeReachingTheBroker()
     {
-        await using var client = new MosquittoClient(MqttTestClients.Options(Broker));
+        await using var client = new ReconnectingMqttClient(MqttTestClients.Options(Broker));
         await Assert.ThrowsAsync<ArgumentException>(() => client.SubscribeAsync("a/#/b", MqttQos.AtLeastOnce, Timeouts.Token(5)));
     }
 }
