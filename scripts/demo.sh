@@ -49,7 +49,7 @@ mkdir -p "$demo"
 port=$((20000 + RANDOM % 20000))
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done   # first free port from a random start
 broker="mqtt://127.0.0.1:$port"
-printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" > "$demo/mosquitto.conf"
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n' "$port" > "$demo/mosquitto.conf"
 mosquitto -c "$demo/mosquitto.conf" > "$demo/mosquitto.log" 2>&1 &
 mosquitto_pid=$!
 agent_pid=""

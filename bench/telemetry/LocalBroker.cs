@@ -28,7 +28,7 @@ internal sealed class LocalBroker : IDisposable
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
         File.WriteAllText(Path.Combine(work, "mosquitto.conf"),
-            $"listener {port} 127.0.0.1\nallow_anonymous true\nuser {Environment.UserName}\nmax_queued_messages 1000000\nlog_dest none\n");
+            $"listener {port} 127.0.0.1\nallow_anonymous true\nuser {Environment.UserName}\nmax_queued_messages 1000000\nlog_dest none\nset_tcp_nodelay true\n");
         var process = Process.Start(new ProcessStartInfo("mosquitto", ["-c", Path.Combine(work, "mosquitto.conf")]) { UseShellExecute = false })!;
         return new LocalBroker(process, work, port);
     }

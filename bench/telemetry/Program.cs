@@ -84,11 +84,18 @@ int port = broker.Address.Port;
     while (outbox.Stats.Pending > 0 && clock.Elapsed < produceTime + TimeSpan.FromSeconds(30)) await Task.Delay(10);
     var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
     var wall = clock.Elapsed - measuredFrom;
-    var received = await subscriber.StandardOutput.ReadToEndAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
     Console.WriteLine($"produced {sent} ({warmup} in warm-up) in {produceTime.TotalSeconds:F1} s; outbox drained at {clock.Elapsed.TotalSeconds:F1} s");
     Console.WriteLine($"publisher CPU {cpu.TotalSeconds:F2} s over {wall.TotalSeconds:F1} s = {cpu / wall * 100:F2}% of one core; gen0 GCs {GC.CollectionCount(0) - gcBefore}");
     Console.WriteLine($"forwarder: {link.ForwarderStats}; outbox: pending {outbox.Stats.Pending}, dropped {outbox.Stats.Dropped}");
-    Console.Write($"subscriber: {received}");
+    try
+    {
+        Console.Write($"subscriber: {await subscriber.StandardOutput.ReadToEndAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token)}");
+    }
+    catch (OperationCanceledException)
+    {
+        subscriber.Kill();
+        Console.WriteLine("subscriber: did not receive every message within 60 s of the drain (see its progress lines)");
+    }
     await link.StopAsync(CancellationToken.None);
     return 0;
 }
@@ -120,7 +127,17 @@ internal static class Subscriber
                 progress.Restart();
             }
             MqttMessage message;
-            try { message = await client.Messages.ReadAsync(timeout.Token); }
+            try
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+                wait.CancelAfter(TimeSpan.FromSeconds(5));
+                message = await client.Messages.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"subscriber: nothing for 5 s; {count} received, last seq {last}, state {client.State}, {client.LastError}");
+                continue;
+            }
             catch (OperationCanceledException) { break; }
             ulong seq = Telemetry.Parser.ParseFrom(message.Payload).Header.Seq;
             if (seq <= last) { duplicates++; continue; }
