@@ -53,6 +53,7 @@ public sealed class FleetLink : IAsyncDisposable
         };
         var problems = mqtt.Validate();
         if (problems.Count > 0) throw new FleetException($"broker options: {string.Join("; ", problems)}");
+        if (mqtt.TlsFileProblem() is { } tls) throw new FleetException($"broker options: {tls}");
 
         var client = new ReconnectingMqttClient(mqtt);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

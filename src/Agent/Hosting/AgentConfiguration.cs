@@ -60,6 +60,20 @@ public static class AgentConfiguration
         return e.Message.ReplaceLineEndings(" ");
     }
 
+    /// <summary>The broker connection the configuration describes; the host adds session, will and backoff.</summary>
+    public static MqttClientOptions MqttOptions(AgentOptions o) => new()
+    {
+        Broker = BrokerAddress.Parse(o.Mqtt.Broker),
+        ClientId = o.DeviceId,
+        Username = o.Mqtt.Username,
+        Password = o.Mqtt.Password,
+        CaFile = o.Mqtt.CaFile,
+        CertFile = o.Mqtt.CertFile,
+        KeyFile = o.Mqtt.KeyFile,
+        TlsSkipHostnameCheck = o.Mqtt.TlsSkipHostnameCheck,
+        KeepAliveSeconds = o.Mqtt.KeepAliveSeconds,
+    };
+
     /// <summary>Throws on the first problem, naming the key.</summary>
     public static void Validate(AgentOptions o)
     {
@@ -67,6 +81,9 @@ public static class AgentConfiguration
         if (string.IsNullOrWhiteSpace(o.StateDirectory)) throw new AgentConfigException("StateDirectory is empty");
         if (!BrokerAddress.TryParse(o.Mqtt.Broker, out _, out var broker)) throw new AgentConfigException($"Mqtt:Broker: {broker}");
         if (!PayloadFormats.TryParse(o.Mqtt.PayloadFormat, out _)) throw new AgentConfigException($"Mqtt:PayloadFormat '{o.Mqtt.PayloadFormat}' is not protobuf or json");
+        var mqtt = MqttOptions(o);
+        if (mqtt.Validate() is { Count: > 0 } mqttProblems) throw new AgentConfigException("Mqtt: " + string.Join("; ", mqttProblems));
+        if (mqtt.TlsFileProblem() is { } tls) throw new AgentConfigException("Mqtt: " + tls);
         try
         {
             FrameSourceUri.Parse(o.Camera.Source);

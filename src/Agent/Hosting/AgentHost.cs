@@ -88,17 +88,8 @@ public static class AgentHost
         services.AddSingleton(_ => new EngineFactory(options.Engine, options.Model.Preprocess.ToConfig()));
         services.AddSingleton(_ => new ServingState(new DriftThresholds()));
         services.AddSingleton(_ => new ArtifactDownloader(new HttpClient { Timeout = TimeSpan.FromMinutes(30) }));
-        services.AddSingleton(sp => new ReconnectingMqttClient(new MqttClientOptions
+        services.AddSingleton(sp => new ReconnectingMqttClient(AgentConfiguration.MqttOptions(options) with
         {
-            Broker = BrokerAddress.Parse(options.Mqtt.Broker),
-            ClientId = options.DeviceId,
-            Username = options.Mqtt.Username,
-            Password = options.Mqtt.Password,
-            CaFile = options.Mqtt.CaFile,
-            CertFile = options.Mqtt.CertFile,
-            KeyFile = options.Mqtt.KeyFile,
-            TlsSkipHostnameCheck = options.Mqtt.TlsSkipHostnameCheck,
-            KeepAliveSeconds = options.Mqtt.KeepAliveSeconds,
             // A persistent session: commands sent while the device is offline or restarting wait at the broker
             // (expires_at bounds how stale they may be); repeats are harmless, commands are idempotent by id.
             CleanSession = false,

@@ -43,6 +43,22 @@ public sealed record MqttClientOptions
     /// <summary>Optional sink for connection notes (failures, reconnects, fallbacks), one line each.</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>Reads the TLS files as the client will; the reason they cannot be used, or null. For start-up
+    /// checks that want a one-line configuration error instead of a failing client constructor.</summary>
+    public string? TlsFileProblem()
+    {
+        if (!Broker.UseTls) return null;
+        try
+        {
+            TlsSettings.Load(this);
+            return null;
+        }
+        catch (MqttException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>Returns every problem at once so a bad config file is fixed in one pass.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -19,6 +19,8 @@ public sealed class ServiceConfigTests
     [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\" }, \"Mqtt\": { \"Broker\": \"http://x\" } }", "Mqtt:Broker")]
     [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\" }, \"Camera\": { \"Source\": \"synthetic:0x0@1\" } }", "Camera:Source")]
     [InlineData("{ \"DeviceId\": \"d1\" }", "Model:Id")]
+    [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\" }, \"Mqtt\": { \"Broker\": \"mqtts://b\", \"CaFile\": \"/proc/version\" } }", "holds no PEM certificate")]
+    [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\" }, \"Mqtt\": { \"Broker\": \"mqtts://b\", \"CertFile\": \"/proc/version\" } }", "together")]
     [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\" }, \"Telemetry\": { \"IntervalSeconds\": \"often\" } }", "IntervalSeconds")]
     [InlineData("{ \"DeviceId\": ", "not valid JSON")]
     public void ABadSettingIsNamedInOneLine(string json, string named)

@@ -42,6 +42,15 @@ public sealed class FleetCliErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_tls_file_that_is_not_a_certificate_is_named_before_connecting()
+    {
+        string notPem = Path.Combine(_files.Directory, "ca.pem");
+        File.WriteAllText(notPem, "not a certificate");
+        AssertOneLineError(Deploy("mqtts://127.0.0.1:1", "--engine", _files.Engine(1000), "--sign-key", _files.PrivateKey, "--ca-file", notPem),
+            $"CA file '{notPem}' holds no PEM certificate");
+    }
+
+    [Fact]
     public void Keys_that_cannot_sign_are_refused()
     {
         string notPem = Path.Combine(_files.Directory, "garbage.pem");
