@@ -66,7 +66,10 @@ public sealed class FleetDeployTests(TestBroker broker) : IClassFixture<TestBrok
         Assert.Contains("device holds 15 of 41 chunks and asks for 26", result.Output);
         Assert.Equal(File.ReadAllBytes(model), File.ReadAllBytes(await second.Artifact));
         var resent = second.Commands.Where(c => c.BodyCase == Command.BodyOneofCase.Chunk).Select(c => (int)c.Chunk.Index).ToList();
-        Assert.Equal(Enumerable.Range(15, 26), resent.Order());
+        // Every missing chunk arrives and nothing the device already held is sent again. A missing chunk may
+        // arrive twice: the sender's stream for the first device can still have been on the wire when the
+        // restarted device asked, and the broker's persistent session delivers both (the device is idempotent).
+        Assert.Equal(Enumerable.Range(15, 26), resent.Distinct().Order());
         Assert.Equal(Precision.Int8, deployCommand.Deploy.Precision.Precision);
         Assert.NotNull(deployCommand.Deploy.Precision.Calibration); // the device rejects INT8 without one
     }
