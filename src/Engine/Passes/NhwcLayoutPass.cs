@@ -9,7 +9,11 @@ namespace EdgeAgent.Engine.Passes;
 /// Transpose to NHWC and its output is written channels-last and transposed back for readers
 /// that want NCHW. A value is transposed once however many layers read it, and a chosen layer
 /// that reads another's output takes its channels-last form directly, so a chain of NHWC layers
-/// has transforms only at its edges. Transforms nothing reads are removed.
+/// has transforms only at its edges. Between chosen layers, ops whose result does not depend on
+/// the storage order (element-wise ops with scalar constants, per-tensor Quantize/Dequantize) or
+/// depends on it only through an axis attribute (Concat and Split along channels) run
+/// channels-last too when every activation they read already is, so concatenations, gates and
+/// quantizations between convolutions no longer cut the chain. Transforms nothing reads are removed.
 /// </summary>
 /// <remarks>
 /// The graph computes exactly what it computed before: a QConv's arithmetic does not depend on
@@ -34,6 +38,19 @@ public sealed class NhwcLayoutPass(Func<Node, bool> wantsNhwc) : IGraphPass
     }
 
     private const string LayerPattern = "QConv made NHWC";
+    private const string FollowerPattern = "layout-neutral op made NHWC";
+
+    /// <summary>Element-wise ops (ONNX domain, then ours): any storage order gives the same elements.</summary>
+    private static readonly HashSet<string> Elementwise =
+    [
+        "Relu", "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "Clip", "Elu", "Selu", "Softplus", "Neg", "Abs",
+        "Add", "Sub", "Mul", "Div", "Max", "Min", "QuantizeLinear", "DequantizeLinear",
+    ];
+
+    private static readonly HashSet<string> FusedElementwise = [FusedOps.Silu, FusedOps.Gelu];
+
+    /// <summary>Where NCHW axis a (0..3) sits in NHWC.</summary>
+    private static readonly int[] NhwcAxis = [0, 3, 1, 2];
 
     /// <summary>A layer the pass may make NHWC: a 4-D QConv that is still NCHW.</summary>
     public static bool IsCandidate(Node node) =>
@@ -45,9 +62,16 @@ public sealed class NhwcLayoutPass(Func<Node, bool> wantsNhwc) : IGraphPass
     {
         var graph = context.Graph;
         var channelsLast = new Dictionary<Value, Value>();
+        var written = new HashSet<Value>(); // channels-last values a layer wrote (not transforms)
         var added = new List<Node>();
         foreach (var node in graph.TopologicalOrder())
         {
+            if (FollowsChannelsLast(node, channelsLast, written))
+            {
+                MakeFollower(graph, node, channelsLast, written, added);
+                context.Record(FollowerPattern);
+                continue;
+            }
             if (!IsCandidate(node) || !wantsNhwc(node)) continue;
             node.SetAttribute(NodeAttribute.Of(QuantizedOps.LayoutAttribute, QuantizedOps.Nhwc));
             foreach (int i in (int[])[QuantizedOps.X, QuantizedOps.Residual])
@@ -63,12 +87,13 @@ public sealed class NhwcLayoutPass(Func<Node, bool> wantsNhwc) : IGraphPass
                 node.Inputs[i] = nhwc;
             }
             var output = node.Outputs[0];
-            var written = GraphEdits.NewValue(graph, output.Name + "_nhwc");
+            var result = GraphEdits.NewValue(graph, output.Name + "_nhwc");
             graph.RemoveNode(node);
-            node.Outputs[0] = written;
+            node.Outputs[0] = result;
             graph.AddNode(node);
-            added.Add(Transpose(graph, $"{output.Name}_to_nchw", written, output, QuantizedOps.ToNchwPerm));
-            channelsLast[output] = written;
+            added.Add(Transpose(graph, $"{output.Name}_to_nchw", result, output, QuantizedOps.ToNchwPerm));
+            channelsLast[output] = result;
+            written.Add(result);
             context.Record(LayerPattern);
         }
         graph.RebuildLinks();
@@ -81,6 +106,62 @@ public sealed class NhwcLayoutPass(Func<Node, bool> wantsNhwc) : IGraphPass
             }
         }
         graph.RebuildLinks();
+    }
+
+    /// <summary>
+    /// Whether a layout-neutral op can run channels-last: each of its inputs is either a 4-D value
+    /// some NHWC layer wrote (its channels-last form is in <paramref name="written"/>, not a transform
+    /// inserted for it) or a scalar constant, and at least one is the former.
+    /// </summary>
+    private static bool FollowsChannelsLast(Node node, Dictionary<Value, Value> channelsLast, HashSet<Value> written)
+    {
+        bool neutral = node.Domain == "" ? Elementwise.Contains(node.OpType) || node.OpType is "Concat" or "Split"
+            : node.Domain == FusedOps.Domain && FusedElementwise.Contains(node.OpType);
+        if (!neutral || node.Outputs.Count == 0 || node.Inputs.Count == 0) return false;
+        if (node.OpType is "Concat" or "Split")
+        {
+            if (node.Input(0)?.Shape is not { Rank: 4 }) return false;
+            long axis = node.GetInt("axis", 0);
+            if (axis != 1 && axis != -3) return false;
+        }
+        bool any = false;
+        for (int i = 0; i < node.Inputs.Count; i++)
+        {
+            var input = node.Inputs[i];
+            if (input is null) continue;
+            // Split's sizes are a constant list, not an operand.
+            if (node.OpType == "Split" && i == 1) { if (GraphEdits.ConstantOf(input) is null) return false; continue; }
+            if (GraphEdits.ConstantOf(input) is { } constant) { if (constant.Length != 1) return false; continue; }
+            if (!channelsLast.TryGetValue(input, out var nhwc) || !written.Contains(nhwc) || input.Shape is not { Rank: 4 }) return false;
+            any = true;
+        }
+        // Element-wise ops must not broadcast one activation against another of a different shape.
+        var shapes = node.Inputs.Where(v => v is not null && GraphEdits.ConstantOf(v) is null).Select(v => v!.Shape).ToList();
+        if (node.OpType != "Concat" && shapes.Distinct().Count() != 1) return false;
+        return any && node.Outputs.All(o => o.Shape is { Rank: 4 });
+    }
+
+    /// <summary>Rewires a layout-neutral op to the channels-last forms of its inputs, remaps its channel axis, and transposes its outputs back for NCHW readers.</summary>
+    private static void MakeFollower(ModelGraph graph, Node node, Dictionary<Value, Value> channelsLast, HashSet<Value> written, List<Node> added)
+    {
+        for (int i = 0; i < node.Inputs.Count; i++)
+            if (node.Inputs[i] is { } input && channelsLast.TryGetValue(input, out var nhwc)) node.Inputs[i] = nhwc;
+        if (node.OpType is "Concat" or "Split")
+        {
+            long axis = node.GetInt("axis", 0);
+            node.SetAttribute(NodeAttribute.Of("axis", (long)NhwcAxis[axis < 0 ? axis + 4 : axis]));
+        }
+        graph.RemoveNode(node);
+        for (int o = 0; o < node.Outputs.Count; o++)
+        {
+            var output = node.Outputs[o];
+            var result = GraphEdits.NewValue(graph, output.Name + "_nhwc");
+            node.Outputs[o] = result;
+            added.Add(Transpose(graph, $"{output.Name}_to_nchw", result, output, QuantizedOps.ToNchwPerm));
+            channelsLast[output] = result;
+            written.Add(result);
+        }
+        graph.AddNode(node);
     }
 
     private static Node Transpose(ModelGraph graph, string name, Value input, Value output, long[] perm)

@@ -105,6 +105,33 @@ public sealed class NhwcLayoutPassTests(ZooFixture zoo, ITestOutputHelper output
         Assert.Equal(Work(TestModels.Load(zoo.PathOf("resnet50"), ("input", [1, 3, 224, 224]))), Work(model));
     }
 
+    /// <summary>
+    /// YOLOv5s under the CUDA rule: its C3 blocks concatenate and gate the convolutions' outputs, and
+    /// those ops now run channels-last between them, so the chain is cut only around the pools,
+    /// the upsampling and the detection heads' reshapes, with the same bits as before.
+    /// </summary>
+    [Fact]
+    public void TheCudaRuleKeepsYoloV5sChannelsLastThroughConcatsAndQuantizes()
+    {
+        var random = new Random(TestModels.NewSeed(output));
+        var (load, inputs) = Quantized(zoo.PathOf("yolov5s"), "images", [1, 3, 640, 640], random, gpuRewrite: true);
+        var model = load();
+        var expected = new ReferenceExecutor(model).Run(inputs);
+        int made = NhwcLayoutPass.Apply(model, Evaluator, CudaQConvNhwcLayer.Wants);
+        int transforms = NhwcLayoutPass.LayoutTransforms(model.Graph);
+        var neutral = model.Graph.Nodes.Where(n => n.OpType is "Concat" or "QuantizeLinear" && n.Inputs[0]!.Producer is { } p
+            && (p.OpType == QuantizedOps.QConv || p.Outputs[0].Name.EndsWith("_nhwc"))).Count();
+        output.WriteLine($"yolov5s (CUDA rule): {made} NHWC layers, {transforms} layout transforms, {neutral} concat/quantize nodes reading channels-last values");
+        model.Graph.RebuildLinks();
+        foreach (var t in model.Graph.Nodes.Where(n => n.OpType == "Transpose"))
+            output.WriteLine($"  {t.Inputs[0]!.Producer?.OpType ?? "input"} -> {t.Name} -> {string.Join(",", t.Outputs[0].Consumers.Select(c => c.OpType))}");
+        Assert.Equal(model.Graph.Nodes.Count(n => n.OpType == QuantizedOps.QConv) - 1, made); // all but the 3-channel stem
+        // Before layout-neutral ops followed the layout, the same rule left 54 transforms in this graph.
+        Assert.True(transforms <= 16, $"{transforms} layout transforms");
+        Assert.True(model.Graph.Nodes.Count(n => n.OpType == "Concat" && n.GetInt("axis", 0) == 3) >= 8, "the C3 concatenations run channels-last");
+        foreach (var (name, tensor) in expected) Assert.Equal(tensor.Floats, new ReferenceExecutor(model).Run(inputs)[name].Floats);
+    }
+
     /// <summary>The GPU test's network of every convolution form: under the CUDA rule all 8 convolutions go channels-last, in one chain.</summary>
     [Fact]
     public void TheCudaRuleTakesEveryConvolutionFormOfTheGpuTestNetwork()

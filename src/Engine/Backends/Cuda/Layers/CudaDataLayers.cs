@@ -16,6 +16,7 @@ internal sealed unsafe class CudaSliceCopyLayer : CudaLayer
     private readonly TensorSlot _whole;
     private readonly long _rows, _wholeWidth;
     private readonly bool _split;
+    private readonly int _unit;
     private nint _function;
 
     public CudaSliceCopyLayer(CudaBackend backend, LayerSpec spec, bool split) : base(backend)
@@ -28,15 +29,29 @@ internal sealed unsafe class CudaSliceCopyLayer : CudaLayer
         int axis = (int)spec.Node.GetInt("axis", 0);
         if (axis < 0) axis += rank;
         int size = backend.StorageSize(_whole);
-        _kernel = size switch { 1 => "copy_rows_u8", 2 => "copy_rows_u16", 4 => "copy_rows_u32", _ => "copy_rows_u64" };
         long inner = _whole.Shape.Skip(axis + 1).Aggregate(1L, (a, d) => a * d);
         _rows = _whole.Shape.Take(axis).Aggregate(1L, (a, d) => a * d);
-        _wholeWidth = _whole.Shape[axis] * inner;
+        var widths = pieces.Select(piece => piece.Shape[axis] * inner * size).ToList(); // bytes per row of each piece
+        // Copy in the widest unit (up to 8 bytes) that divides every row width and column offset:
+        // a channels-last concat moves whole channel runs per pixel, not one element per thread.
+        // Arena offsets count too: a piece may itself be a slice of another planned concat.
+        long unit = 8;
+        long offset = 0;
+        for (int i = 0; i < pieces.Count; i++)
+        {
+            long place = pieces[i].IsConstant ? 0 : pieces[i].Offset;
+            while (unit > size && (widths[i] % unit != 0 || offset % unit != 0 || place % unit != 0 || _whole.Offset % unit != 0)) unit /= 2;
+            offset += widths[i];
+        }
+        _unit = (int)unit;
+        _kernel = unit switch { 1 => "copy_rows_u8", 2 => "copy_rows_u16", 4 => "copy_rows_u32", _ => "copy_rows_u64" };
+        _wholeWidth = _whole.Shape[axis] * inner * size / unit;
         var parts = new List<(TensorSlot, DeviceBuffer?, long, long)>();
         long column = 0;
-        foreach (var piece in pieces)
+        for (int i = 0; i < pieces.Count; i++)
         {
-            long width = piece.Shape[axis] * inner;
+            var piece = pieces[i];
+            long width = widths[i] / unit;
             parts.Add((piece, piece.Constant is { } c ? backend.UploadStorage(c) : null, width, column));
             column += width;
         }
@@ -48,7 +63,7 @@ internal sealed unsafe class CudaSliceCopyLayer : CudaLayer
     public override void Execute(in ExecutionState state)
     {
         if (_function == 0) _function = Backend.Kernels.Function(_module, _kernel);
-        long size = Backend.StorageSize(_whole);
+        long size = _unit;
         ulong whole = Address(state, _whole);
         ulong src = 0, dst = 0;
         long rows = _rows, w = 0, srcPitch = 0, dstPitch = 0;
