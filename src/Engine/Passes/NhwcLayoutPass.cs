@@ -1,5 +1,6 @@
 using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Graph.Ops;
+using EdgeAgent.Engine.Tensors;
 
 namespace EdgeAgent.Engine.Passes;
 
@@ -13,7 +14,9 @@ namespace EdgeAgent.Engine.Passes;
 /// the storage order (element-wise ops with scalar constants, per-tensor Quantize/Dequantize) or
 /// depends on it only through an axis attribute (Concat and Split along channels) run
 /// channels-last too when every activation they read already is, so concatenations, gates and
-/// quantizations between convolutions no longer cut the chain. Transforms nothing reads are removed.
+/// quantizations between convolutions no longer cut the chain, and a Reshape that splits the
+/// channels of a channels-last value ahead of a Transpose (a detection head) reads it directly.
+/// Transforms nothing reads are removed.
 /// </summary>
 /// <remarks>
 /// The graph computes exactly what it computed before: a QConv's arithmetic does not depend on
@@ -97,6 +100,9 @@ public sealed class NhwcLayoutPass(Func<Node, bool> wantsNhwc) : IGraphPass
             context.Record(LayerPattern);
         }
         graph.RebuildLinks();
+        foreach (var (value, nhwc) in channelsLast)
+            if (written.Contains(nhwc) && ComposeChannelSplit(graph, value, nhwc)) context.Record("channel-splitting Reshape read channels-last");
+        graph.RebuildLinks();
         foreach (var transpose in added)
         {
             if (transpose.Outputs[0] is { Consumers.Count: 0, IsGraphOutput: false })
@@ -162,6 +168,42 @@ public sealed class NhwcLayoutPass(Func<Node, bool> wantsNhwc) : IGraphPass
             written.Add(result);
         }
         graph.AddNode(node);
+    }
+
+    /// <summary>
+    /// A detection head's pattern: the NCHW form of a channels-last value is reshaped to
+    /// [N, a, b, H, W] (channels split into a x b) and transposed at once. The same result comes
+    /// from reshaping the channels-last value to [N, H, W, a, b] and one Transpose with the
+    /// permutation mapped, so the transform back to NCHW is not needed for it.
+    /// </summary>
+    private static bool ComposeChannelSplit(ModelGraph graph, Value nchw, Value nhwc)
+    {
+        bool any = false;
+        foreach (var reshape in nchw.Consumers.ToList())
+        {
+            if (!GraphEdits.IsOp(reshape, "Reshape") || reshape.Input(0) != nchw || nchw.Shape is not { Rank: 4, IsStatic: true } x) continue;
+            var split = reshape.Outputs[0];
+            if (split.IsGraphOutput || split.Shape is not { Rank: 5, IsStatic: true } y || split.Consumers.Count != 1) continue;
+            var transpose = split.Consumers[0];
+            if (!GraphEdits.IsOp(transpose, "Transpose") || transpose.GetInts("perm") is not { Length: 5 } perm) continue;
+            long n = x[0].Value!.Value, c = x[1].Value!.Value, h = x[2].Value!.Value, w = x[3].Value!.Value;
+            long a = y[1].Value!.Value, b = y[2].Value!.Value;
+            if (y[0].Value != n || y[3].Value != h || y[4].Value != w || a * b != c) continue;
+            // [N, a, b, H, W] axis i sits at position ToSplitNhwc[i] of [N, H, W, a, b].
+            long[] toSplitNhwc = [0, 3, 4, 1, 2];
+            var shape = GraphEdits.NewInitializer(graph, split.Name + "_nhwc_shape", Tensor.FromLongs([n, h, w, a, b], 5));
+            var reshaped = GraphEdits.NewValue(graph, split.Name + "_nhwc");
+            var node = new Node(graph.UniqueValueName(reshape.Name + "_nhwc"), "Reshape");
+            node.Inputs.Add(nhwc);
+            node.Inputs.Add(shape);
+            node.Outputs.Add(reshaped);
+            graph.AddNode(node);
+            transpose.Inputs[0] = reshaped;
+            transpose.SetAttribute(NodeAttribute.Of("perm", perm.Select(p => toSplitNhwc[p]).ToArray()));
+            graph.RemoveNode(reshape);
+            any = true;
+        }
+        return any;
     }
 
     private static Node Transpose(ModelGraph graph, string name, Value input, Value output, long[] perm)
