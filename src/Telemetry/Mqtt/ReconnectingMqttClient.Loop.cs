@@ -207,11 +207,11 @@ public sealed partial class ReconnectingMqttClient
             : $"the broker disconnected: {ReasonCodes.Describe((int)e.Reason)}";
     }
 
-    private async Task CloseAsync(Connection connection, bool sendDisconnect)
+    private async Task CloseAsync(Connection connection)
     {
         try
         {
-            if (sendDisconnect && connection.Client.IsConnected)
+            if (connection.Client.IsConnected)
             {
                 // A DISCONNECT tells the broker not to publish the will: a clean shutdown is announced by the caller's own status.
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using MQTTnet;
 using MQTTnet.Exceptions;
@@ -290,7 +288,7 @@ public sealed partial class ReconnectingMqttClient : IMqttClient
         _stop.Cancel();
         if (_loop is { } loop)
             await loop.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (_connection is { } connection) await CloseAsync(connection, sendDisconnect: true).ConfigureAwait(false);
+        if (_connection is { } connection) await CloseAsync(connection).ConfigureAwait(false);
         SetState(MqttConnectionState.Disconnected, false, "disposed");
         _state = MqttConnectionState.Disposed;
         var disposedError = new ObjectDisposedException(nameof(ReconnectingMqttClient), "the MQTT client was disposed");
