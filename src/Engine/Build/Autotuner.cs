@@ -55,10 +55,8 @@ public sealed unsafe class Autotuner(TimingCache cache, int threads, IProgress<B
         var inputs = layer.Inputs.Select(s => s is null ? null : Place(s)).ToList();
         var outputs = layer.Outputs.Select(Place).ToList();
         long workspace = backend.WorkspaceBytes(layer, tactic);
-        long persistent = backend.PersistentBytes(layer, tactic);
-        var spec = new LayerSpec(layer.Node, inputs, outputs, workspace > 0 ? cursor : TensorSlot.NotPlaced,
-            persistent > 0 ? cursor + (workspace + 63) / 64 * 64 : TensorSlot.NotPlaced);
-        cursor += (workspace + 63) / 64 * 64 + persistent;
+        var spec = new LayerSpec(layer.Node, inputs, outputs, workspace > 0 ? cursor : TensorSlot.NotPlaced);
+        cursor += workspace;
         if (backend is ILayerTimer deviceTimer) return deviceTimer.TimeLayer(spec, cursor, tactic, runs);
         byte* arena = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(64, cursor), 64);
         using var pool = new WorkerPool(Math.Min(threads, backend.MaxThreads));

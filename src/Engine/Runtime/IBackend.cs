@@ -26,12 +26,6 @@ public interface IBackend
     /// <summary>Scratch bytes the tactic needs while the layer runs (reserved in the arena).</summary>
     long WorkspaceBytes(LayerSpec layer, Tactic tactic);
 
-    /// <summary>
-    /// Bytes the tactic keeps from run to run (a split-K kernel's tile counters): a region no other
-    /// layer shares, zero when the context's memory is allocated, and left zero again by every run.
-    /// </summary>
-    long PersistentBytes(LayerSpec layer, Tactic tactic) => 0;
-
     /// <summary>True when output 0 may share input <paramref name="input"/>'s memory (the kernel reads each element before writing it).</summary>
     bool CanRunInPlace(Node node, int input);
 

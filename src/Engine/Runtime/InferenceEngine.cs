@@ -55,7 +55,6 @@ public sealed class InferenceEngine
         var order = graph.TopologicalOrder();
         var tactics = new Tactic[order.Count];
         var workspace = new long[order.Count];
-        var persistent = new long[order.Count];
         for (int i = 0; i < order.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -63,22 +62,21 @@ public sealed class InferenceEngine
             var offered = backend.Tactics(unplaced);
             tactics[i] = offered.Count == 1 ? offered[0] : selector.Choose(backend, unplaced, offered);
             workspace[i] = backend.WorkspaceBytes(unplaced, tactics[i]);
-            persistent[i] = backend.PersistentBytes(unplaced, tactics[i]);
         }
-        var plan = MemoryPlanner.Plan(graph, order, workspace, backend, persistent);
+        var plan = MemoryPlanner.Plan(graph, order, workspace, backend);
         var layers = new ICompiledLayer[order.Count];
         var specs = new LayerSpec[order.Count];
         for (int i = 0; i < order.Count; i++)
         {
-            specs[i] = Spec(order[i], plan, plan.WorkspaceOffsets[i], plan.PersistentOffsets[i]);
+            specs[i] = Spec(order[i], plan, plan.WorkspaceOffsets[i]);
             layers[i] = backend.Compile(specs[i], tactics[i]);
         }
         return new InferenceEngine(model, backend, order, layers, tactics, plan,
             graph.Inputs.Select(v => Slot(v, plan)).ToList(), graph.Outputs.Select(v => Slot(v, plan)).ToList(), specs);
     }
 
-    private static LayerSpec Spec(Node node, MemoryPlan? plan, long workspaceOffset, long persistentOffset = TensorSlot.NotPlaced) =>
-        new(node, node.Inputs.Select(v => v is null ? null : Slot(v, plan)).ToList(), node.Outputs.Select(v => Slot(v, plan)).ToList(), workspaceOffset, persistentOffset);
+    private static LayerSpec Spec(Node node, MemoryPlan? plan, long workspaceOffset) =>
+        new(node, node.Inputs.Select(v => v is null ? null : Slot(v, plan)).ToList(), node.Outputs.Select(v => Slot(v, plan)).ToList(), workspaceOffset);
 
     private static TensorSlot Slot(Value v, MemoryPlan? plan)
     {

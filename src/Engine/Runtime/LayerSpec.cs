@@ -18,12 +18,8 @@ public sealed record TensorSlot(string Name, DataType Type, int[] Shape, long Of
     public override string ToString() => $"{Name}: {Type.Name()}[{Tensor.ShapeText(Shape)}]" + (IsConstant ? " const" : $" @{Offset}");
 }
 
-/// <summary>
-/// One node ready to compile: its tensors (placed once the memory plan exists), its scratch area,
-/// and its persistent area (<see cref="IBackend.PersistentBytes"/>).
-/// </summary>
-public sealed record LayerSpec(Node Node, IReadOnlyList<TensorSlot?> Inputs, IReadOnlyList<TensorSlot> Outputs, long WorkspaceOffset = TensorSlot.NotPlaced,
-    long PersistentOffset = TensorSlot.NotPlaced)
+/// <summary>One node ready to compile: its tensors (placed once the memory plan exists) and its scratch area.</summary>
+public sealed record LayerSpec(Node Node, IReadOnlyList<TensorSlot?> Inputs, IReadOnlyList<TensorSlot> Outputs, long WorkspaceOffset = TensorSlot.NotPlaced)
 {
     public TensorSlot Input(int i) => i < Inputs.Count && Inputs[i] is { } s ? s : throw new InvalidOperationException($"{Node.Describe()} has no input {i}");
     public TensorSlot? OptionalInput(int i) => i < Inputs.Count ? Inputs[i] : null;

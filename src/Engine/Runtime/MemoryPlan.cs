@@ -4,17 +4,16 @@ namespace EdgeAgent.Engine.Runtime;
 
 /// <summary>
 /// Where every activation lives in one arena: a byte offset per value, a scratch offset per
-/// layer, a persistent offset per layer, the arena size, and what the plan saved (the sum of all activations' sizes).
+/// layer, the arena size, and what the plan saved (the sum of all activations' sizes).
 /// </summary>
 public sealed class MemoryPlan
 {
     public const int Alignment = 64;
 
-    internal MemoryPlan(Dictionary<Value, long> offsets, long[] workspaceOffsets, long[] persistentOffsets, long arenaBytes, long activationBytes, int buffers)
+    internal MemoryPlan(Dictionary<Value, long> offsets, long[] workspaceOffsets, long arenaBytes, long activationBytes, int buffers)
     {
         Offsets = offsets;
         WorkspaceOffsets = workspaceOffsets;
-        PersistentOffsets = persistentOffsets;
         ArenaBytes = arenaBytes;
         ActivationBytes = activationBytes;
         BufferCount = buffers;
@@ -23,8 +22,6 @@ public sealed class MemoryPlan
     public IReadOnlyDictionary<Value, long> Offsets { get; }
     /// <summary>Per layer (in execution order), the workspace offset, or -1 when it needs none.</summary>
     public IReadOnlyList<long> WorkspaceOffsets { get; }
-    /// <summary>Per layer, the offset of the area it keeps across runs (never shared), or -1 when it needs none.</summary>
-    public IReadOnlyList<long> PersistentOffsets { get; }
     public long ArenaBytes { get; }
     /// <summary>What the activations would take if each had its own buffer (workspaces included).</summary>
     public long ActivationBytes { get; }

@@ -21,9 +21,7 @@ public static class MemoryPlanner
 
     /// <param name="order">Nodes in execution order.</param>
     /// <param name="workspaceBytes">Scratch bytes per node, in the same order.</param>
-    /// <param name="persistentBytes">Bytes per node kept across runs (alive for the whole run, never shared), in the same order.</param>
-    public static MemoryPlan Plan(ModelGraph graph, IReadOnlyList<Node> order, IReadOnlyList<long> workspaceBytes, IBackend backend,
-        IReadOnlyList<long>? persistentBytes = null)
+    public static MemoryPlan Plan(ModelGraph graph, IReadOnlyList<Node> order, IReadOnlyList<long> workspaceBytes, IBackend backend)
     {
         int finalStep = order.Count;
         var defined = new Dictionary<Value, int>();
@@ -90,15 +88,7 @@ public static class MemoryPlanner
                 activationBytes += workspaceBytes[step];
             }
 
-        var persistent = new Buffer?[order.Count];
-        for (int step = 0; step < order.Count && persistentBytes is not null; step++)
-            if (persistentBytes[step] > 0)
-            {
-                persistent[step] = new Buffer(persistentBytes[step], -1, finalStep);
-                activationBytes += persistentBytes[step];
-            }
-
-        var all = buffers.Values.Concat(workspaces.OfType<Buffer>()).Concat(persistent.OfType<Buffer>()).OrderByDescending(b => b.Bytes).ThenBy(b => b.Start).ToList();
+        var all = buffers.Values.Concat(workspaces.OfType<Buffer>()).OrderByDescending(b => b.Bytes).ThenBy(b => b.Start).ToList();
         long arena = 0;
         var placed = new List<Buffer>();
         foreach (var buffer in all)
@@ -110,8 +100,7 @@ public static class MemoryPlanner
 
         var offsets = defined.Keys.ToDictionary(v => v, v => { var (root, offset) = Resolve(v); return buffers[root].Offset + offset; });
         var workspaceOffsets = workspaces.Select(w => w?.Offset ?? -1).ToArray();
-        var persistentOffsets = persistent.Select(w => w?.Offset ?? -1).ToArray();
-        return new MemoryPlan(offsets, workspaceOffsets, persistentOffsets, arena, activationBytes, all.Count);
+        return new MemoryPlan(offsets, workspaceOffsets, arena, activationBytes, all.Count);
     }
 
     /// <summary>The lowest offset in the smallest gap that fits, among buffers alive at the same time.</summary>

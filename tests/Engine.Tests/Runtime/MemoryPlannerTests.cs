@@ -87,39 +87,4 @@ public sealed class MemoryPlannerTests(ITestOutputHelper output)
         Assert.True(engine.Plan.ArenaBytes < engine.Plan.ActivationBytes, engine.Plan.ToString());
         Assert.True(engine.Plan.ArenaBytes * 4 < engine.Plan.ActivationBytes, $"expected at least 4x reuse: {engine.Plan}");
     }
-
-    [Fact]
-    public void PersistentAreasShareMemoryWithNothing()
-    {
-        // A chain whose every step has a workspace, two of them also a persistent area (split-K
-        // counters): workspaces may reuse memory, a persistent area must overlap nothing at any step.
-        var b = new OnnxModelBuilder("t").Input("x", DataType.Float32, 1, 4, 16, 16).Output("y", DataType.Float32);
-        b.Node("Relu", "a", ["x"], ["a"]);
-        b.Node("Sigmoid", "s", ["a"], ["s"]);
-        b.Node("Tanh", "t", ["s"], ["t"]);
-        b.Node("HardSwish", "h", ["t"], ["y"]);
-        var graph = Build(b).Model.Graph; // shapes inferred
-        var order = graph.TopologicalOrder();
-        long[] workspace = [.. order.Select(_ => 3 * Bytes)];
-        long[] persistent = [0, 256, 100, 0];
-        var plan = MemoryPlanner.Plan(graph, order, workspace, new CpuBackend(), persistent);
-
-        var regions = new List<(string Name, long Start, long End)>();
-        foreach (var v in graph.Values.Where(v => !v.IsInitializer && plan.Offsets.ContainsKey(v)))
-            regions.Add((v.Name, plan.OffsetOf(v), plan.OffsetOf(v) + Bytes));
-        for (int i = 0; i < order.Count; i++)
-            regions.Add(($"workspace {i}", plan.WorkspaceOffsets[i], plan.WorkspaceOffsets[i] + workspace[i]));
-        Assert.Equal(-1, plan.PersistentOffsets[0]);
-        Assert.Equal(-1, plan.PersistentOffsets[3]);
-        foreach (int step in new[] { 1, 2 })
-        {
-            long start = plan.PersistentOffsets[step], end = start + persistent[step];
-            Assert.True(start >= 0 && end <= plan.ArenaBytes, $"persistent area {step} at {start}..{end} outside the arena ({plan})");
-            foreach (var (name, s, e) in regions)
-                Assert.False(start < e && s < end, $"persistent area {step} ({start}..{end}) overlaps {name} ({s}..{e})");
-            regions.Add(($"persistent {step}", start, end));
-        }
-        // The workspaces themselves still share memory: the plan is smaller than everything side by side.
-        Assert.True(plan.ArenaBytes < 5 * Bytes + 4 * workspace[0], plan.ToString());
-    }
 }

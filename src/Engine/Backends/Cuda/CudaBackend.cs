@@ -103,13 +103,6 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
         return 0;
     }
 
-    /// <summary>Fused split-K tactics keep an accumulator and a counter per output tile: the last split to arrive runs the epilogue.</summary>
-    public long PersistentBytes(LayerSpec layer, Tactic tactic)
-    {
-        if (QConvNhwcConfig.IsTactic(tactic)) return QConvNhwcTactics.PersistentBytes(CudaQConvNhwcLayer.Shape(layer), QConvNhwcConfig.FromTactic(tactic));
-        return 0;
-    }
-
     /// <summary>INT8 convolutions run channels-last on tensor cores (sm_80+) where the channels allow 4-byte copies.</summary>
     public bool WantsNhwc(Node node) => TensorCores && IsQConv(node) && CudaQConvNhwcLayer.Wants(node);
 
@@ -292,7 +285,7 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
     public double TimeLayer(LayerSpec placed, long arenaBytes, Tactic tactic, int runs)
     {
         Device.Bind();
-        using var arena = Device.AllocateZeroed(Math.Max(arenaBytes, 256));
+        using var arena = Device.Allocate(Math.Max(arenaBytes, 256));
         var random = new Random(7);
         foreach (var slot in placed.Inputs)
         {

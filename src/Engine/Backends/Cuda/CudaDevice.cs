@@ -52,16 +52,6 @@ public sealed unsafe class CudaDevice : IDisposable
 
     public DeviceBuffer Allocate(long bytes) => new(this, bytes);
 
-    /// <summary>Device memory that reads as zero (cleared before this returns): arenas, whose persistent areas must start at zero.</summary>
-    public DeviceBuffer AllocateZeroed(long bytes)
-    {
-        var buffer = Allocate(bytes);
-        Bind();
-        Check(Driver.MemsetD8Async(buffer.Pointer, 0, (nuint)bytes, 0), "cuMemsetD8Async");
-        Check(Driver.ContextSynchronize(), "cuCtxSynchronize");
-        return buffer;
-    }
-
     /// <summary>A device copy of <paramref name="data"/> (weights, tables): uploaded once, freed with the buffer.</summary>
     public DeviceBuffer Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
     {

@@ -33,7 +33,7 @@ internal sealed unsafe class CudaExecution : IDeviceExecution
         _device = backend.Device;
         _device.Bind();
         long bytes = Math.Max(MemoryPlan.Alignment, engine.Plan.ArenaBytes);
-        _arena = _device.AllocateZeroed(bytes);
+        _arena = _device.Allocate(bytes);
         _stream = _device.CreateStream();
         void* host;
         _device.Check(_device.Driver.MemHostAlloc(&host, (nuint)bytes, 0), $"cuMemHostAlloc({bytes} bytes)");

@@ -75,5 +75,4 @@ internal struct QConvParams
     public float ResidualScale;
     public int OutInt8;
     public int ResidualInt8;
-    public int FusedSplits;
 }

@@ -5,11 +5,10 @@ namespace EdgeAgent.Engine.Backends.Cuda;
 
 /// <summary>
 /// One tile configuration of the channels-last INT8 tensor-core convolution (Kernels/qconv_nhwc.cu):
-/// block tile BM x BN, warp grid, cp.async pipeline depth, split-K ways, the bytes each copy of
-/// the input moves (16, 8 or 4, the largest that divides the channels per group), and whether
-/// split-K sums in the kernel (<see cref="Fused"/>: atomics and a ticket per tile) or in a second one.
+/// block tile BM x BN, warp grid, cp.async pipeline depth, split-K ways, and the bytes each copy
+/// of the input moves (16, 8 or 4, the largest that divides the channels per group).
 /// </summary>
-public sealed record QConvNhwcConfig(int BM, int BN, int WarpsM, int WarpsN, int Stages, int Splits, int Vec, bool Fused = false)
+public sealed record QConvNhwcConfig(int BM, int BN, int WarpsM, int WarpsN, int Stages, int Splits, int Vec)
 {
     public const string Prefix = "imma_nhwc";
     /// <summary>Bytes of K per pipeline stage, and the shared-memory row pitch that keeps ldmatrix conflict-free.</summary>
@@ -21,17 +20,17 @@ public sealed record QConvNhwcConfig(int BM, int BN, int WarpsM, int WarpsN, int
     /// <summary>Dynamic shared memory: the pipeline's stages, or the epilogue's staging of one warp row, whichever is larger.</summary>
     public int SharedBytes => Math.Max(Stages * (BM + BN) * RowBytes, BN * (WarpTileM + 4) * 4);
 
-    public string Name => $"{Prefix}_{BM}x{BN}_w{WarpsM}x{WarpsN}_s{Stages}_k{Splits}{(Fused ? "f" : "")}_v{Vec}";
+    public string Name => $"{Prefix}_{BM}x{BN}_w{WarpsM}x{WarpsN}_s{Stages}_k{Splits}_v{Vec}";
 
     public Tactic ToTactic() => new(Name, new Dictionary<string, int>
     {
-        ["BM"] = BM, ["BN"] = BN, ["WM"] = WarpsM, ["WN"] = WarpsN, ["STAGES"] = Stages, ["SPLIT"] = Splits, ["VEC"] = Vec, ["FUSE"] = Fused ? 1 : 0,
+        ["BM"] = BM, ["BN"] = BN, ["WM"] = WarpsM, ["WN"] = WarpsN, ["STAGES"] = Stages, ["SPLIT"] = Splits, ["VEC"] = Vec,
     });
 
     public static bool IsTactic(Tactic tactic) => tactic.Name.StartsWith(Prefix, StringComparison.Ordinal);
 
     public static QConvNhwcConfig FromTactic(Tactic tactic) => new(tactic.Get("BM", 64), tactic.Get("BN", 64), tactic.Get("WM", 2),
-        tactic.Get("WN", 2), tactic.Get("STAGES", 3), Math.Max(1, tactic.Get("SPLIT", 1)), tactic.Get("VEC", 16), tactic.Get("FUSE", 0) != 0 && tactic.Get("SPLIT", 1) > 1);
+        tactic.Get("WN", 2), tactic.Get("STAGES", 3), Math.Max(1, tactic.Get("SPLIT", 1)), tactic.Get("VEC", 16));
 }
 
 /// <summary>
@@ -81,8 +80,6 @@ public static class QConvNhwcTactics
                     if (!Valid(config) || config.SharedBytes > MaxSharedBytes) continue;
                     double cost = Cost(shape, config, efficiency, perSplit, pixels, multiprocessors) * (stages == deep ? 1.0 : 1.04);
                     scored.Add((config, cost));
-                    // The fused split-K variant right beside it, so the autotuner times both ways of finishing.
-                    if (splits > 1 && FusedAccumulatorBytes(shape) <= MaxFusedAccumulatorBytes) scored.Add((config with { Fused = true }, cost * 1.001));
                 }
             }
         }
@@ -114,7 +111,7 @@ public static class QConvNhwcTactics
     /// <summary>Waves of resident blocks times one block's work, plus the split-K reduction's traffic.</summary>
     private static double Cost(Conv2dShape shape, QConvNhwcConfig c, double efficiency, int perSplit, long pixels, int multiprocessors)
     {
-        long blocks = OutputTiles(shape, c) * c.Splits;
+        long blocks = (pixels + c.BN - 1) / c.BN * ((shape.MPerGroup + c.BM - 1) / c.BM) * shape.Group * c.Splits;
         int resident = Math.Max(1, Math.Min(Math.Min(16 / (c.ThreadsPerBlock / 32), 227 * 1024 / c.SharedBytes), 4));
         double waves = Math.Ceiling(blocks / (double)(resident * Math.Max(1, multiprocessors)));
         double perBlock = (double)c.BM * c.BN * perSplit * QConvNhwcConfig.BK / efficiency;
@@ -123,24 +120,5 @@ public static class QConvNhwcTactics
     }
 
     public static long WorkspaceBytes(Conv2dShape shape, QConvNhwcConfig config) =>
-        config.Splits > 1 && !config.Fused ? 4L * config.Splits * shape.M * CudaConvTactics.Pixels(shape) : 0;
-
-    /// <summary>Largest int32 accumulator a fused split-K layer keeps in its persistent area (batch-1 layers fit; big batches use the second kernel).</summary>
-    public const long MaxFusedAccumulatorBytes = 1L << 20;
-
-    private static long FusedAccumulatorBytes(Conv2dShape shape) => 4L * shape.M * CudaConvTactics.Pixels(shape);
-
-    /// <summary>Output tiles of one launch: blocks along pixels, along output channels, and groups.</summary>
-    public static long OutputTiles(Conv2dShape shape, QConvNhwcConfig config) =>
-        (CudaConvTactics.Pixels(shape) + config.BN - 1) / config.BN * ((shape.MPerGroup + config.BM - 1) / config.BM) * shape.Group;
-
-    /// <summary>Where a fused split-K layer's accumulator starts in its persistent area: after the counters, 64-byte aligned.</summary>
-    public static long AccumulatorOffset(Conv2dShape shape, QConvNhwcConfig config) => (4L * OutputTiles(shape, config) + 63) / 64 * 64;
-
-    /// <summary>
-    /// Fused split-K keeps, across runs and zero between them, one int32 arrival counter per output
-    /// tile and the [npix][M] int32 accumulator.
-    /// </summary>
-    public static long PersistentBytes(Conv2dShape shape, QConvNhwcConfig config) =>
-        config.Fused ? AccumulatorOffset(shape, config) + FusedAccumulatorBytes(shape) : 0;
+        config.Splits > 1 ? 4L * config.Splits * shape.M * CudaConvTactics.Pixels(shape) : 0;
 }

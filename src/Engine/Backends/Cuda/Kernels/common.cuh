@@ -9,8 +9,6 @@ __device__ __forceinline__ float load_f(half_t h) { float f; asm("cvt.f32.f16 %0
 __device__ __forceinline__ half_t to_half(float f) { half_t h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
 __device__ __forceinline__ void store_f(float* p, float v) { *p = v; }
 __device__ __forceinline__ void store_f(half_t* p, float v) { *p = to_half(v); }
-// A load that bypasses L1 (data another block wrote during this launch).
-__device__ __forceinline__ int load_l2(const int* p) { int v; asm volatile("ld.global.cg.s32 %0, [%1];" : "=r"(v) : "l"(p) : "memory"); return v; }
 
 #if STORAGE_HALF
 typedef half_t T;

@@ -7,7 +7,6 @@ struct QConvParams
     float residual_scale;
     int out_int8;
     int residual_int8;
-    int fused_splits; // split-K sums in the kernel (atomics into an accumulator) instead of a second kernel
 };
 
 __device__ __forceinline__ signed char requantize(float v, float inverse)

@@ -9,16 +9,11 @@
 // chunk of VEC k its channel offset and tap offset (dy, dx; dy = 1 << 28 marks the padding
 // past K). STAGES shared-memory buffers form the cp.async pipeline (dynamic shared memory).
 //
-// The epilogue stages each warp row's accumulators transposed through shared memory
-// ([pixel][channel]) and writes 8 channels of one pixel per thread: the output and the residual
-// are [N, OH, OW, M], so pixel n's channels start at n * M. Split-K (p.splits blocks per output
-// tile along gridDim.z) finishes one of two ways, a tactic's choice:
-// - two kernels: every split writes its int32 partial sums to [split][npix][M] in the workspace
-//   and qconv_nhwc_reduce sums them and applies the epilogue;
-// - fused (q.fused_splits): every split adds its sums into one [npix][M] accumulator with
-//   atomics and takes a ticket from the tile's counter; the split that arrives last reads the
-//   tile's total, sets accumulator and counter back to zero for the next run and applies the
-//   epilogue itself. Accumulator and counters live in the layer's persistent area.
+// Without split-K the epilogue stages each warp row's accumulators transposed through shared
+// memory ([pixel][channel]) and writes 8 channels of one pixel per thread: the output and the
+// residual are [N, OH, OW, M], so pixel n's channels start at n * M. With split-K (SPLITS in
+// gridDim.z / groups) every split writes its int32 partial sums to [split][npix][M] and
+// qconv_nhwc_reduce applies the epilogue.
 #define BK 64
 #define SROW (BK + 16)
 #define CHUNKS_PER_ROW (BK / VEC)
@@ -107,8 +102,7 @@ __device__ __forceinline__ void store8(const float* acc, int n, int co, int coun
 
 extern "C" __global__ void __launch_bounds__(NTHREADS) qconv_nhwc(
     const signed char* __restrict__ x, const signed char* __restrict__ wt, const float* __restrict__ w_scale, const float* __restrict__ bias,
-    const int4* __restrict__ chunks, const void* __restrict__ residual, void* __restrict__ y, int* __restrict__ partial,
-    int* __restrict__ counters, QConvParams q)
+    const int4* __restrict__ chunks, const void* __restrict__ residual, void* __restrict__ y, int* __restrict__ partial, QConvParams q)
 {
     const ConvParams& p = q.conv;
     extern __shared__ __align__(16) unsigned char smem[];
@@ -210,53 +204,26 @@ extern "C" __global__ void __launch_bounds__(NTHREADS) qconv_nhwc(
     }
     asm volatile("cp.async.wait_all;\n" ::);
 
-#define FOR_EACH_ACC(BODY)                                                                              \
-    _Pragma("unroll") for (int i = 0; i < MT; i++)                                                      \
-    _Pragma("unroll") for (int j = 0; j < NT; j++)                                                      \
-    _Pragma("unroll") for (int h = 0; h < 2; h++)                                                       \
-    {                                                                                                   \
-        const int mloc = m0 + warp_m * WTM + i * 16 + (lane >> 2) + h * 8;                             \
-        const int n = n0 + warp_n * WTN + j * 8 + (lane & 3) * 2;                                       \
-        const bool row = mloc < p.m_per_group;                                                          \
-        const size_t at = (size_t)n * p.m + group * p.m_per_group + mloc;                               \
-        BODY                                                                                            \
-    }
-    if (p.splits > 1 && !q.fused_splits)
+    if (p.splits > 1)
     {
         // Partial sums, [split][npix][M]; qconv_nhwc_reduce finishes.
         int* part = partial + (size_t)split * p.npix * p.m;
-        FOR_EACH_ACC(
-            if (row && n < p.npix) part[at] = acc[i][j][h * 2];
-            if (row && n + 1 < p.npix) part[at + p.m] = acc[i][j][h * 2 + 1];)
+#pragma unroll
+        for (int i = 0; i < MT; i++)
+#pragma unroll
+            for (int j = 0; j < NT; j++)
+#pragma unroll
+                for (int h = 0; h < 2; h++)
+                {
+                    int mloc = m0 + warp_m * WTM + i * 16 + (lane >> 2) + h * 8;
+                    int n = n0 + warp_n * WTN + j * 8 + (lane & 3) * 2;
+                    if (mloc >= p.m_per_group) continue;
+                    int co = group * p.m_per_group + mloc;
+                    if (n < p.npix) part[(size_t)n * p.m + co] = acc[i][j][h * 2];
+                    if (n + 1 < p.npix) part[(size_t)(n + 1) * p.m + co] = acc[i][j][h * 2 + 1];
+                }
         return;
     }
-    if (p.splits > 1)
-    {
-        // Add this split's sums into the accumulator, then take a ticket; only the last goes on.
-        FOR_EACH_ACC(
-            if (row && n < p.npix) atomicAdd(partial + at, acc[i][j][h * 2]);
-            if (row && n + 1 < p.npix) atomicAdd(partial + at + p.m, acc[i][j][h * 2 + 1]);)
-        __shared__ int last_split;
-        __threadfence();
-        __syncthreads();
-        if (tid == 0)
-        {
-            int* counter = counters + ((size_t)group * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
-            last_split = atomicAdd(counter, 1) == p.splits - 1;
-            if (last_split) atomicExch(counter, 0);
-        }
-        __syncthreads();
-        if (!last_split) return;
-        __threadfence();
-        // Every load is issued before any is used (one trip to L2), then the tile is zeroed.
-        FOR_EACH_ACC(
-            acc[i][j][h * 2] = row && n < p.npix ? load_l2(partial + at) : 0;
-            acc[i][j][h * 2 + 1] = row && n + 1 < p.npix ? load_l2(partial + at + p.m) : 0;)
-        FOR_EACH_ACC(
-            if (row && n < p.npix) partial[at] = 0;
-            if (row && n + 1 < p.npix) partial[at + p.m] = 0;)
-    }
-#undef FOR_EACH_ACC
 
     // Stage one warp row at a time as cs[pixel][channel] (pitch WTM + 4: conflict-free writes).
     float* cs = reinterpret_cast<float*>(smem);

@@ -10,9 +10,7 @@ namespace EdgeAgent.Engine.Backends.Cuda.Layers;
 /// A channels-last <see cref="QuantizedOps.QConv"/> (layout NHWC) on tensor cores: the input is
 /// copied to shared memory 16 bytes at a time by a multi-stage <c>cp.async</c> pipeline,
 /// <c>mma.sync</c> m16n8k32 accumulates exactly in int32, and the epilogue requantizes and
-/// stores 8 channels per thread. Split-K sums the splits in a second kernel (partials in the
-/// layer's workspace) or, fused, in the same launch: atomics into an accumulator in the layer's
-/// persistent area, and the last split of a tile to arrive runs the epilogue.
+/// stores 8 channels per thread; split-K sums partials through the layer's workspace.
 /// </summary>
 internal sealed unsafe class CudaQConvNhwcLayer : CudaLayer
 {
@@ -23,7 +21,7 @@ internal sealed unsafe class CudaQConvNhwcLayer : CudaLayer
     private readonly DeviceBuffer _weights, _wScale, _bias, _chunks;
     private readonly TensorSlot _input, _output;
     private readonly TensorSlot? _residual;
-    private readonly long _workspace, _persistent, _accumulator;
+    private readonly long _workspace;
     private readonly QConvParams _params;
     private nint _main, _reduce;
 
@@ -74,10 +72,6 @@ internal sealed unsafe class CudaQConvNhwcLayer : CudaLayer
         _output = spec.Output(0);
         _residual = spec.OptionalInput(QuantizedOps.Residual);
         _workspace = spec.WorkspaceOffset;
-        _persistent = spec.PersistentOffset;
-        _accumulator = _persistent + QConvNhwcTactics.AccumulatorOffset(shape, _config);
-        if (_config.Splits > 1 && (_config.Fused ? _persistent < 0 : _workspace < 0))
-            throw new InvalidOperationException($"split-K tactic {tactic} for {spec.Node.Describe()} has no {(_config.Fused ? "persistent area" : "workspace")} placed");
         int kpad = QConvNhwcTactics.KPad(shape), mpad = CudaConvTactics.MPad(shape);
         _weights = backend.Device.Upload<sbyte>(PackWeights(shape, (sbyte[])spec.Input(QuantizedOps.W).Constant!.Data, mpad, kpad));
         _wScale = backend.Device.Upload<float>(spec.Input(QuantizedOps.WScale).Constant!.Floats);
@@ -103,7 +97,6 @@ internal sealed unsafe class CudaQConvNhwcLayer : CudaLayer
             ResidualScale = residualScale?.Floats[0] ?? 1f,
             OutInt8 = _output.Type == DataType.Int8 ? 1 : 0,
             ResidualInt8 = _residual?.Type == DataType.Int8 ? 1 : 0,
-            FusedSplits = _config.Fused ? 1 : 0,
         };
     }
 
@@ -159,13 +152,12 @@ internal sealed unsafe class CudaQConvNhwcLayer : CudaLayer
         }
         ulong x = Address(state, _input), y = Address(state, _output), w = _weights.Pointer, ws = _wScale.Pointer, b = _bias.Pointer, ct = _chunks.Pointer;
         ulong r = _residual is null ? 0 : Address(state, _residual);
-        ulong partial = _config.Splits == 1 ? 0 : (ulong)state.Arena + (ulong)(_config.Fused ? _accumulator : _workspace);
-        ulong counters = _config.Fused ? (ulong)state.Arena + (ulong)_persistent : 0;
+        ulong partial = _config.Splits > 1 ? (ulong)state.Arena + (ulong)_workspace : 0;
         var p = _params;
-        void** args = stackalloc void*[] { &x, &w, &ws, &b, &ct, &r, &y, &partial, &counters, &p };
+        void** args = stackalloc void*[] { &x, &w, &ws, &b, &ct, &r, &y, &partial, &p };
         uint gx = (uint)((p.Conv.NPix + _config.BN - 1) / _config.BN), gy = (uint)((p.Conv.MPerGroup + _config.BM - 1) / _config.BM);
         Launch(_main, gx, gy, (uint)(p.Conv.Groups * p.Conv.Splits), (uint)_config.ThreadsPerBlock, (uint)_config.SharedBytes, state, args);
-        if (_config.Splits > 1 && !_config.Fused)
+        if (_config.Splits > 1)
         {
             void** reduceArgs = stackalloc void*[] { &partial, &ws, &b, &r, &y, &p };
             Launch(_reduce, Blocks((long)p.Conv.NPix * ((p.Conv.M + 7) / 8)), 1, 1, Threads, state, reduceArgs);
