@@ -3,7 +3,8 @@
 # (written once as .npy and given to both), the same thread count. Prints a table of median
 # latencies and the ratio ours / ORT (below 1.0 means EdgeAgent is faster).
 #
-#   bench/cpu-vs-ort.sh [THREADS=2] [ITERATIONS=50] [WARMUP=10]   (environment variables)
+#   bench/cpu-vs-ort.sh [THREADS=2] [ITERATIONS=50] [WARMUP=10] [ONLY=substring]   (environment variables;
+#   ONLY keeps the models whose name contains it)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,7 +19,7 @@ dotnet build src/Agent -c Release -nologo -v:q -clp:ErrorsOnly
 edgeagent="$root/src/Agent/bin/Release/net10.0/edgeagent"
 work="$root/.cache/bench"
 mkdir -p "$work"
-[ -f "$work/zoo/resnet50.onnx" ] || "$edgeagent" engine zoo --out "$work/zoo" >/dev/null
+[ -f "$work/zoo/resnet50.onnx" ] && [ -f "$work/zoo/vit_tiny.onnx" ] || "$edgeagent" engine zoo --out "$work/zoo" >/dev/null
 
 # name | model | input name | shape
 models=(
@@ -27,6 +28,7 @@ models=(
   "ResNet-50 (zoo)|$work/zoo/resnet50.onnx|input|1x3x224x224"
   "MobileNetV2 (zoo)|$work/zoo/mobilenetv2.onnx|input|1x3x224x224"
   "YOLOv5s (zoo)|$work/zoo/yolov5s.onnx|images|1x3x640x640"
+  "ViT-Tiny (zoo)|$work/zoo/vit_tiny.onnx|input|1x3x224x224"
 )
 
 median() { sed -E 's/.*"median_ms":([0-9.eE+-]+).*/\1/'; }
@@ -35,6 +37,7 @@ echo "date $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/c
 printf '%-20s %-13s %10s %10s %8s\n' model input "ORT ms" "ours ms" ratio
 for entry in "${models[@]}"; do
   IFS='|' read -r name model input shape <<<"$entry"
+  [ -n "${ONLY:-}" ] && [[ "$name" != *"$ONLY"* ]] && continue
   npy="$work/$(basename "$model" .onnx)-$shape.npy"
   if [ ! -f "$npy" ]; then
     node -e '

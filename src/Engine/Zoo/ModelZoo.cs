@@ -18,6 +18,7 @@ public static class ModelZoo
         new("mobilenetv2", "input", [1, 3, 224, 224], "logits", [1, 1000]),
         new("yolov5s", "images", [1, 3, 640, 640], "output", [1, 25200, 85]),
         new("qdq_convnet", "input", [1, 3, 32, 32], "logits", [1, 10]),
+        new("vit_tiny", "input", [1, 3, 224, 224], "logits", [1, 1000]),
     });
 
     public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(Models.Select(m => m.Name).ToArray());
@@ -32,6 +33,7 @@ public static class ModelZoo
         "mobilenetv2" => MobileNetV2.Build(seed),
         "yolov5s" => YoloV5.Small(seed),
         "qdq_convnet" => QdqConvNet.Build(seed),
+        "vit_tiny" => VisionTransformer.Tiny(seed),
         _ => throw UnknownModel(name),
     };
 

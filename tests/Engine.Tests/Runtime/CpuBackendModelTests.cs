@@ -20,6 +20,7 @@ public sealed class CpuBackendModelTests(ZooFixture zoo, ITestOutputHelper outpu
         { "resnet50", "input", [1, 3, 224, 224], 2 },
         { "mobilenetv2", "input", [1, 3, 224, 224], 1 },
         { "yolov5s", "images", [1, 3, 640, 640], 2 },
+        { "vit_tiny", "input", [1, 3, 224, 224], 2 },
     };
 
     private string PathOf(string name) => name switch
@@ -48,5 +49,21 @@ public sealed class CpuBackendModelTests(ZooFixture zoo, ITestOutputHelper outpu
         // A second run on the same context must give the same answer (no state leaks between runs).
         var again = context.Run(inputs);
         foreach (var (outputName, value) in actual) Assert.Equal(value.Floats, again[outputName].Floats);
+    }
+
+    /// <summary>The ViT-class zoo model (attention, LayerNormalization, Erf GELU, Expand of the class token) on the CPU backend against ONNX Runtime.</summary>
+    [Fact]
+    public void VisionTransformerMatchesOnnxRuntime()
+    {
+        var random = new Random(TestModels.NewSeed(output));
+        int[] shape = [1, 3, 224, 224];
+        var inputs = new Dictionary<string, Tensor> { ["input"] = TestModels.RandomTensor(random, shape) };
+        var expected = OrtOracle.Run(zoo.PathOf("vit_tiny"), inputs)["logits"];
+        var (engine, _) = EngineBuilder.Build(zoo.PathOf("vit_tiny"), new BuilderConfig { Backend = new CpuBackend() },
+            new Dictionary<string, TensorShape> { ["input"] = TensorShape.Of(shape) });
+        using var context = engine.CreateContext(2);
+        var actual = context.Run(inputs)["logits"];
+        output.WriteLine($"vit_tiny vs ONNX Runtime: rel L2 {TensorAssert.RelativeL2(expected, actual):E2}; {engine.Layers.Count} layers");
+        TensorAssert.AssertClose(expected, actual, 1e-4, "vit_tiny logits");
     }
 }
