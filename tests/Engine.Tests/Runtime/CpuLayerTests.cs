@@ -111,6 +111,22 @@ public sealed class CpuLayerTests(ITestOutputHelper output)
             b.Node("Concat", "cat", ["r", "t"], ["y"], OnnxAttr.Int("axis", 2));
             return b;
         },
+        ["gather middle axis, negative and repeated indices"] = () =>
+        {
+            var b = new OnnxModelBuilder("t").Input("x", DataType.Float32, 2, 5, 3).Output("y", DataType.Float32);
+            b.Initializer("i", new long[] { -1, 0, 3, 0 }, 4);
+            b.Node("Relu", "r", ["x"], ["r"]);
+            b.Node("Gather", "g", ["r", "i"], ["y"], OnnxAttr.Int("axis", 1));
+            return b;
+        },
+        ["gather scalar index on axis 0 (attention's q/k/v)"] = () =>
+        {
+            var b = new OnnxModelBuilder("t").Input("x", DataType.Float32, 3, 2, 4, 6).Output("y", DataType.Float32);
+            b.Initializer("i", Tensor.FromLongs([2]));
+            b.Node("Tanh", "t", ["x"], ["t"]);
+            b.Node("Gather", "g", ["t", "i"], ["y"], OnnxAttr.Int("axis", 0));
+            return b;
+        },
     };
 
     private static OnnxModelBuilder Reduce(string op, int[] shape, long[] axes, int keep)

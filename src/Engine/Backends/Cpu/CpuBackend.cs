@@ -138,6 +138,7 @@ public sealed class CpuBackend : IBackend
         if (floats && node.Domain == "" && node.OpType is "MaxPool" or "AveragePool" && PoolLayer.CanCompile(layer)) return new PoolLayer(layer);
         if (floats && node.Domain == "" && node.OpType == "Resize" && ResizeNearestLayer.CanCompile(layer)) return new ResizeNearestLayer(layer);
         if (node.Domain == "" && node.OpType == "Split") return new SplitLayer(layer);
+        if (node.Domain == "" && node.OpType == "Gather" && GatherLayer.CanCompile(layer)) return new GatherLayer(layer);
         if (node.Domain == "" && node.OpType == "Transpose" && TransposeLayer.CanCompile(layer)) return new TransposeLayer(layer);
         if (floats && node.Domain == "" && node.OpType == "Softmax" && SoftmaxLayer.TryCreate(layer) is { } softmax) return softmax;
         if (floats && node.Domain == "" && node.OpType == "LayerNormalization" && LayerNormLayer.TryCreate(layer) is { } norm) return norm;
