@@ -41,6 +41,7 @@ public sealed class CpuBackend : IBackend
             // A 2x2 stride-2 upsampling needs no column buffer: the direct kernel goes first.
             return ConvTranspose2x2Kernel.Supports(transposed!) ? columns.Prepend(Tactic.Default(ConvTranspose2x2Kernel.TacticName)).ToList() : columns.ToList();
         }
+        if (BatchedMatMulLayer.ShapeOf(layer) is (_, var bm, var bk, var bn)) return BatchedMatMulLayer.Tactics(bm, bk, bn).Select(ToTactic).ToList();
         if (GemmShape(layer) is { } gemm)
         {
             // The matrix-vector kernel first: it reads each weight once, where the GEMM pads its single column to a tile.
@@ -56,8 +57,11 @@ public sealed class CpuBackend : IBackend
         if (conv is not null) return 4 * Conv2dKernel.WorkspaceElements(conv, FindConv(conv, tactic), MaxThreads);
         if (transposed is not null && tactic.Name == ConvTranspose2x2Kernel.TacticName) return 0;
         if (transposed is not null) return 4 * ConvTranspose2dKernel.WorkspaceElements(transposed, FindGemm(ConvTranspose2dKernel.Enumerate(transposed), tactic), MaxThreads);
+        if (BatchedMatMulLayer.ShapeOf(layer) is (_, var m, var k, var n)) return BatchedMatMulLayer.WorkspaceBytes(m, k, n, FindGemm(BatchedMatMulLayer.Tactics(m, k, n), tactic), MaxThreads);
         if (GemvLayer.IsaOf(tactic) is not null) return 0;
-        if (GemmShape(layer) is { } gemm) return 4 * GemmLayer.WorkspaceElements(FindGemm(GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true), tactic), gemm.K, MaxThreads);
+        if (GemmShape(layer) is { } gemm)
+            return 4 * GemmLayer.WorkspaceElements(FindGemm(GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true), tactic), gemm.K, gemm.N,
+                (int)(layer.Input(0).ElementCount / gemm.K), MaxThreads);
         return 0;
     }
 
@@ -124,6 +128,8 @@ public sealed class CpuBackend : IBackend
         if (transposed is not null)
             return new ConvLayer(layer, null, new ConvTranspose2dKernel(transposed, layer.Input(1).Constant!.Floats,
                 FindGemm(ConvTranspose2dKernel.Enumerate(transposed), tactic)), MaxThreads);
+        if (BatchedMatMulLayer.ShapeOf(layer) is (_, var bm, var bk, var bn))
+            return new BatchedMatMulLayer(layer, FindGemm(BatchedMatMulLayer.Tactics(bm, bk, bn), tactic), MaxThreads);
         if (GemmShape(layer) is { } g)
             return GemvLayer.IsaOf(tactic) is { } gemvIsa
                 ? new GemvLayer(layer, layer.Input(1).Constant!.Floats, g.TransB, g.Bias, gemvIsa)

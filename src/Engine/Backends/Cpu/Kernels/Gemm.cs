@@ -42,20 +42,24 @@ public static unsafe class Gemm
             Run(a, BSource.Plain(pb, bRowStride, bColStride), n, pc, ldc, new Epilogue(pbias, activation, pr, ldc, activationFirst, postScale, postShift), pw, pool);
     }
 
-    internal static void Run(PackedGemmWeights a, in BSource b, int n, float* c, nint ldc, in Epilogue epilogue, float* workspace, WorkerPool? pool)
+    internal static void Run(PackedGemmWeights a, in BSource b, int n, float* c, nint ldc, in Epilogue epilogue, float* workspace, WorkerPool? pool) =>
+        Run(a.Data, a.M, a.K, a.Tactic, b, n, c, ldc, epilogue, workspace, pool);
+
+    /// <summary>C = A * B with A already packed (<see cref="PackedGemmWeights.PackInto"/>) at <paramref name="packedA"/>.</summary>
+    internal static void Run(float* packedA, int m, int k, GemmTactic t, in BSource b, int n, float* c, nint ldc, in Epilogue epilogue, float* workspace, WorkerPool? pool)
     {
-        var t = a.Tactic;
         if (n <= 0) return;
+        int kBlocks = (k + t.KC - 1) / t.KC, blockK = (k + kBlocks - 1) / kBlocks, paddedM = (m + t.MR - 1) / t.MR * t.MR;
         if (!KernelIsas.CanRun(t.Isa)) throw new PlatformNotSupportedException($"tactic {t.Name} needs {t.Isa}, which this CPU lacks");
         int threads = pool?.Threads ?? 1;
         int mr = t.MR, nr = t.NR;
         var args = new GemmArgs
         {
-            A = a.Data, M = a.M, K = a.K, PaddedM = a.PaddedM, BlockK = a.BlockK, KBlocks = a.KBlocks,
+            A = packedA, M = m, K = k, PaddedM = paddedM, BlockK = blockK, KBlocks = kBlocks,
             B = b, C = c, Ldc = ldc, N = n, Epilogue = epilogue, Isa = t.Isa, MC = t.MC,
             DirectB = !t.PackB && b.IsDirect,
             Workspace = workspace,
-            WorkspacePerSlot = (nint)a.BlockK * Math.Min(t.NC, (n + nr - 1) / nr * nr),
+            WorkspacePerSlot = (nint)blockK * Math.Min(t.NC, (n + nr - 1) / nr * nr),
         };
         Split(ref args, t, threads, mr, nr);
         delegate*<nint, int, void> body = t.Isa switch

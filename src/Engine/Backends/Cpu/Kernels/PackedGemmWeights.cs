@@ -33,16 +33,30 @@ public sealed unsafe class PackedGemmWeights
         PaddedM = (m + MR - 1) / MR * MR;
         KBlocks = (k + tactic.KC - 1) / tactic.KC;
         BlockK = (k + KBlocks - 1) / KBlocks;
-        long length = (long)PaddedM * k;
+        long length = PackedFloats(m, k, tactic);
         _storage = GC.AllocateArray<float>(checked((int)(length + 16)), pinned: true);
         fixed (float* s = _storage) _offset = (int)((64 - ((nint)s & 63)) & 63) / sizeof(float);
-        float* dst = Data;
-        for (int kb = 0; kb < KBlocks; kb++)
+        PackInto(a, m, k, rowStride, colStride, tactic, Data);
+    }
+
+    /// <summary>Floats the packed form of an [M x K] operand takes (rows padded to whole panels).</summary>
+    public static long PackedFloats(int m, int k, GemmTactic tactic) => (long)((m + tactic.MR - 1) / tactic.MR * tactic.MR) * k;
+
+    /// <summary>
+    /// Packs A (element (m, k) at <c>a[m * rowStride + k * colStride]</c>) into <paramref name="dst"/>
+    /// (<see cref="PackedFloats"/> floats) in the layout the GEMM streams: for operands known only
+    /// at run time, packed into a workspace on every run.
+    /// </summary>
+    public static void PackInto(float* a, int m, int k, nint rowStride, nint colStride, GemmTactic tactic, float* dst)
+    {
+        int mr = tactic.MR, paddedM = (m + mr - 1) / mr * mr;
+        int kBlocks = (k + tactic.KC - 1) / tactic.KC, blockK = (k + kBlocks - 1) / kBlocks;
+        for (int kb = 0; kb < kBlocks; kb++)
         {
-            int k0 = kb * BlockK, kc = Math.Min(BlockK, k - k0);
-            for (int m0 = 0; m0 < PaddedM; m0 += MR)
+            int k0 = kb * blockK, kc = Math.Min(blockK, k - k0);
+            for (int m0 = 0; m0 < paddedM; m0 += mr)
             for (int p = 0; p < kc; p++)
-            for (int i = 0; i < MR; i++)
+            for (int i = 0; i < mr; i++)
                 *dst++ = m0 + i < m ? a[(m0 + i) * rowStride + (k0 + p) * colStride] : 0f;
         }
     }

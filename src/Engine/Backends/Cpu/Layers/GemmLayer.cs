@@ -5,9 +5,10 @@ using EdgeAgent.Engine.Runtime;
 namespace EdgeAgent.Engine.Backends.Cpu.Layers;
 
 /// <summary>
-/// Gemm and MatMul by constant weights: Y[r, :] = X[r, :] * W + bias, computed as
-/// Y[r]^T = W^T * X[r]^T with W^T packed once, one output row at a time (edge models run
-/// batch 1, so rows are few: a classifier head has one).
+/// Gemm and MatMul by constant weights: Y = X * W + bias, computed as Y^T = W^T * X^T with W^T
+/// packed once, so the bias and activation are the GEMM's per-row epilogue. One row (a
+/// classifier head) goes straight into Y; several rows (a transformer's tokens) are one GEMM over
+/// all of them into the workspace, then transposed into Y.
 /// </summary>
 internal sealed unsafe class GemmLayer : ICompiledLayer
 {
@@ -38,7 +39,11 @@ internal sealed unsafe class GemmLayer : ICompiledLayer
         _maxThreads = maxThreads;
     }
 
-    public static long WorkspaceElements(GemmTactic tactic, int k, int threads) => Gemm.WorkspaceElements(tactic, k, 1, threads);
+    /// <summary>Floats of workspace: the GEMM's packing buffers for all rows and, for several rows, Y^T.</summary>
+    public static long WorkspaceElements(GemmTactic tactic, int k, int n, int rows, int threads) =>
+        rows <= 1 ? Gemm.WorkspaceElements(tactic, k, 1, threads) : TransposedElements(n, rows) + Gemm.WorkspaceElements(tactic, k, rows, threads);
+
+    private static long TransposedElements(int n, int rows) => ((long)n * rows + 15) / 16 * 16;
 
     public void Execute(in ExecutionState state)
     {
@@ -49,8 +54,19 @@ internal sealed unsafe class GemmLayer : ICompiledLayer
             var epilogue = new Epilogue(bias, _activation, postScale: _postScale, postShift: _postShift);
             float* x = (float*)(state.Arena + _input), y = (float*)(state.Arena + _output);
             float* workspace = _workspace >= 0 ? (float*)(state.Arena + _workspace) : null;
+            if (_rows <= 1)
+            {
+                if (_rows == 1) Gemm.Run(_weights, x, 1, 1, 1, y, 1, epilogue, workspace, state.Pool);
+                return;
+            }
+            // Y^T [N x rows] = W^T * X^T: B element (k, r) is X[r, k].
+            float* transposed = workspace;
+            Gemm.Run(_weights, x, 1, _k, _rows, transposed, _rows, epilogue, workspace + TransposedElements(_n, _rows), state.Pool);
             for (int r = 0; r < _rows; r++)
-                Gemm.Run(_weights, x + (long)r * _k, 1, 1, 1, y + (long)r * _n, 1, epilogue, workspace, state.Pool);
+            {
+                float* row = y + (long)r * _n;
+                for (int j = 0; j < _n; j++) row[j] = transposed[(long)j * _rows + r];
+            }
         }
     }
 }
