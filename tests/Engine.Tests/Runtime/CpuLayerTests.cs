@@ -111,6 +111,23 @@ public sealed class CpuLayerTests(ITestOutputHelper output)
             b.Node("Concat", "cat", ["r", "t"], ["y"], OnnxAttr.Int("axis", 2));
             return b;
         },
+        ["batched matmul of two activations (attention scores)"] = () =>
+        {
+            var b = new OnnxModelBuilder("t").Input("q", DataType.Float32, 2, 3, 17, 9).Input("k", DataType.Float32, 2, 3, 9, 21).Output("y", DataType.Float32);
+            b.Node("Tanh", "t", ["q"], ["tq"]);
+            b.Node("MatMul", "mm", ["tq", "k"], ["y"]);
+            return b;
+        },
+        ["matmul by weights over many rows, bias and gelu"] = () =>
+        {
+            var b = new OnnxModelBuilder("t").Input("x", DataType.Float32, 1, 37, 20).Output("y", DataType.Float32);
+            b.Initializer("w", Enumerable.Range(0, 20 * 13).Select(i => (i * 37 % 41 - 20) / 60f).ToArray(), 20, 13);
+            b.Initializer("bias", Enumerable.Range(0, 13).Select(i => (i % 3 - 1) / 5f).ToArray(), 13);
+            b.Node("MatMul", "mm", ["x", "w"], ["m"]);
+            b.Node("Add", "add", ["m", "bias"], ["a"]);
+            b.Node("Relu", "r", ["a"], ["y"]);
+            return b;
+        },
         ["gather middle axis, negative and repeated indices"] = () =>
         {
             var b = new OnnxModelBuilder("t").Input("x", DataType.Float32, 2, 5, 3).Output("y", DataType.Float32);
