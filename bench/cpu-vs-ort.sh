@@ -19,7 +19,7 @@ dotnet build src/Agent -c Release -nologo -v:q -clp:ErrorsOnly
 edgeagent="$root/src/Agent/bin/Release/net10.0/edgeagent"
 work="$root/.cache/bench"
 mkdir -p "$work"
-[ -f "$work/zoo/resnet50.onnx" ] && [ -f "$work/zoo/vit_tiny.onnx" ] || "$edgeagent" engine zoo --out "$work/zoo" >/dev/null
+[ -f "$work/zoo/resnet50.onnx" ] && [ -f "$work/zoo/mobilevit_s.onnx" ] || "$edgeagent" engine zoo --out "$work/zoo" >/dev/null
 
 # name | model | input name | shape
 models=(
@@ -29,6 +29,7 @@ models=(
   "MobileNetV2 (zoo)|$work/zoo/mobilenetv2.onnx|input|1x3x224x224"
   "YOLOv5s (zoo)|$work/zoo/yolov5s.onnx|images|1x3x640x640"
   "ViT-Tiny (zoo)|$work/zoo/vit_tiny.onnx|input|1x3x224x224"
+  "MobileViT-style (zoo)|$work/zoo/mobilevit_s.onnx|input|1x3x128x128"
 )
 
 median() { sed -E 's/.*"median_ms":([0-9.eE+-]+).*/\1/'; }

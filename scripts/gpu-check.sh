@@ -64,6 +64,7 @@ cases=(
   "ppocr-cls|$models/ch_ppocr_mobile_v2.0_cls_infer.onnx|x:1x3x48x192|1e-3|1e-2|noise"
   "ppocr-rec|$models/ch_PP-OCRv4_rec_infer.onnx|x:1x3x48x320|1e-3|1e-2|noise"
   "vit_tiny|$work/zoo/vit_tiny.onnx|input:1x3x224x224|1e-3|1e-2|noise"
+  "mobilevit_s|$work/zoo/mobilevit_s.onnx|input:1x3x128x128|1e-3|1e-2|noise"
 )
 # INT8 engines are judged by cosine against the FP32 reference on a held-out input.
 int8_cosine=0.99

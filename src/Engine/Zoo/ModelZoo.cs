@@ -19,6 +19,7 @@ public static class ModelZoo
         new("yolov5s", "images", [1, 3, 640, 640], "output", [1, 25200, 85]),
         new("qdq_convnet", "input", [1, 3, 32, 32], "logits", [1, 10]),
         new("vit_tiny", "input", [1, 3, 224, 224], "logits", [1, 1000]),
+        new("mobilevit_s", "input", [1, 3, 128, 128], "logits", [1, 1000]),
     });
 
     public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(Models.Select(m => m.Name).ToArray());
@@ -34,6 +35,7 @@ public static class ModelZoo
         "yolov5s" => YoloV5.Small(seed),
         "qdq_convnet" => QdqConvNet.Build(seed),
         "vit_tiny" => VisionTransformer.Tiny(seed),
+        "mobilevit_s" => MobileVit.Small(seed),
         _ => throw UnknownModel(name),
     };
 

@@ -21,6 +21,7 @@ public sealed class CpuBackendModelTests(ZooFixture zoo, ITestOutputHelper outpu
         { "mobilenetv2", "input", [1, 3, 224, 224], 1 },
         { "yolov5s", "images", [1, 3, 640, 640], 2 },
         { "vit_tiny", "input", [1, 3, 224, 224], 2 },
+        { "mobilevit_s", "input", [1, 3, 128, 128], 1 },
     };
 
     private string PathOf(string name) => name switch
@@ -51,19 +52,24 @@ public sealed class CpuBackendModelTests(ZooFixture zoo, ITestOutputHelper outpu
         foreach (var (outputName, value) in actual) Assert.Equal(value.Floats, again[outputName].Floats);
     }
 
-    /// <summary>The ViT-class zoo model (attention, LayerNormalization, Erf GELU, Expand of the class token) on the CPU backend against ONNX Runtime.</summary>
-    [Fact]
-    public void VisionTransformerMatchesOnnxRuntime()
+    /// <summary>
+    /// The attention-class zoo models (a ViT and a MobileViT-style hybrid: attention, LayerNormalization,
+    /// GELU or SiLU MLPs, patch unfold and fold) on the CPU backend against ONNX Runtime.
+    /// </summary>
+    [Theory]
+    [InlineData("vit_tiny", 224)]
+    [InlineData("mobilevit_s", 128)]
+    public void AttentionModelsMatchOnnxRuntime(string name, int size)
     {
         var random = new Random(TestModels.NewSeed(output));
-        int[] shape = [1, 3, 224, 224];
+        int[] shape = [1, 3, size, size];
         var inputs = new Dictionary<string, Tensor> { ["input"] = TestModels.RandomTensor(random, shape) };
-        var expected = OrtOracle.Run(zoo.PathOf("vit_tiny"), inputs)["logits"];
-        var (engine, _) = EngineBuilder.Build(zoo.PathOf("vit_tiny"), new BuilderConfig { Backend = new CpuBackend() },
+        var expected = OrtOracle.Run(zoo.PathOf(name), inputs)["logits"];
+        var (engine, _) = EngineBuilder.Build(zoo.PathOf(name), new BuilderConfig { Backend = new CpuBackend() },
             new Dictionary<string, TensorShape> { ["input"] = TensorShape.Of(shape) });
         using var context = engine.CreateContext(2);
         var actual = context.Run(inputs)["logits"];
-        output.WriteLine($"vit_tiny vs ONNX Runtime: rel L2 {TensorAssert.RelativeL2(expected, actual):E2}; {engine.Layers.Count} layers");
-        TensorAssert.AssertClose(expected, actual, 1e-4, "vit_tiny logits");
+        output.WriteLine($"{name} vs ONNX Runtime: rel L2 {TensorAssert.RelativeL2(expected, actual):E2}; {engine.Layers.Count} layers");
+        TensorAssert.AssertClose(expected, actual, 1e-4, $"{name} logits");
     }
 }
