@@ -49,7 +49,8 @@ public sealed class GemmKernelTests(ITestOutputHelper output)
                 var c = new float[m * n];
                 var ws = new float[Gemm.WorkspaceElements(tactic, k, n, threads)];
                 Gemm.Run(packed, b, n, 1, n, c, n, bias, residual, act, first, ws, pool, scale, shift);
-                AssertClose(output, $"{m}x{n}x{k} {tactic.Name} {act} residual={withResidual} first={first} post=({scale}, {shift})", expected, c);
+                // O(1) data: errors are measured against at least 0.1 RMS (the 1x1x1 case's one value can be cancelled by the shift).
+                AssertClose(output, $"{m}x{n}x{k} {tactic.Name} {act} residual={withResidual} first={first} post=({scale}, {shift})", expected, c, floor: 0.1);
             }
         }
     }
