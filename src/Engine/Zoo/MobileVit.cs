@@ -46,7 +46,7 @@ internal static class MobileVit
         u = b.Op("Transpose", $"{name}.unfold.permute", [u], OnnxAttr.Ints("perm", 0, 3, 5, 2, 4, 1));
         string t = b.Op("Reshape", $"{name}.unfold.tokens", [u, b.Initializer($"{name}.unfold.shape3", new long[] { positions, tokens, d }, 3)]);
         for (int i = 0; i < layers; i++) t = TransformerLayer(g, $"{name}.transformer.{i}", t, d, positions, tokens);
-        t = LayerNorm(g, $"{name}.transformer.norm", t, d);
+        t = g.LayerNorm($"{name}.transformer.norm", t, d, 1e-5f);
         // Fold: the inverse permutation back to [1, d, size, size].
         string f = b.Op("Reshape", $"{name}.fold.split", [t, b.Initializer($"{name}.fold.shape6", new long[] { 1, Patch, Patch, n, n, d }, 6)]);
         f = b.Op("Transpose", $"{name}.fold.permute", [f], OnnxAttr.Ints("perm", 0, 5, 3, 1, 4, 2));
@@ -62,7 +62,7 @@ internal static class MobileVit
         var b = g.Builder;
         const int heads = 2;
         int hd = d / heads;
-        string qkv = Linear(g, $"{name}.qkv", LayerNorm(g, $"{name}.norm1", x, d), d, 3 * d, ZooGraph.LinearGain);
+        string qkv = g.Linear($"{name}.qkv", g.LayerNorm($"{name}.norm1", x, d, 1e-5f), d, 3 * d, ZooGraph.LinearGain);
         string split = b.Op("Transpose", $"{name}.heads", [b.Op("Reshape", $"{name}.qkv.reshape", [qkv, b.Initializer($"{name}.qkv.shape", new long[] { positions, tokens, 3, heads, hd }, 5)])],
             OnnxAttr.Ints("perm", 2, 0, 3, 1, 4));
         string[] qkvParts = ["q", "k", "v"];
@@ -72,20 +72,8 @@ internal static class MobileVit
         string attn = b.Op("Softmax", $"{name}.softmax", [scores], OnnxAttr.Int("axis", -1));
         string context = b.Op("Transpose", $"{name}.merge", [b.Op("MatMul", $"{name}.av", [attn, parts[2]])], OnnxAttr.Ints("perm", 0, 2, 1, 3));
         string merged = b.Op("Reshape", $"{name}.merge.reshape", [context, b.Initializer($"{name}.merge.shape", new long[] { positions, tokens, d }, 3)]);
-        x = g.Add($"{name}.attn.residual", x, Linear(g, $"{name}.proj", merged, d, d, ZooGraph.ResidualGain(4)));
-        string hidden = g.Silu($"{name}.mlp.act", Linear(g, $"{name}.mlp.fc1", LayerNorm(g, $"{name}.norm2", x, d), d, 2 * d, ZooGraph.SiluGain));
-        return g.Add($"{name}.mlp.residual", x, Linear(g, $"{name}.mlp.fc2", hidden, 2 * d, d, ZooGraph.ResidualGain(4)));
-    }
-
-    private static string LayerNorm(ZooGraph g, string name, string x, int width) =>
-        g.Builder.Op("LayerNormalization", name,
-            [x, g.Builder.Initializer($"{name}.weight", g.Uniform(width, 0.9, 1.1), width), g.Builder.Initializer($"{name}.bias", g.Uniform(width, -0.05, 0.05), width)],
-            OnnxAttr.Int("axis", -1), OnnxAttr.Float("epsilon", 1e-5f));
-
-    private static string Linear(ZooGraph g, string name, string x, int inputs, int outputs, double gain)
-    {
-        string w = g.Builder.Initializer($"{name}.weight", g.HeUniform(inputs * outputs, inputs, gain), inputs, outputs);
-        string bias = g.Builder.Initializer($"{name}.bias", g.Uniform(outputs, -0.02, 0.02), outputs);
-        return g.Builder.Op("Add", $"{name}.add", [g.Builder.Op("MatMul", $"{name}.matmul", [x, w]), bias]);
+        x = g.Add($"{name}.attn.residual", x, g.Linear($"{name}.proj", merged, d, d, ZooGraph.ResidualGain(4)));
+        string hidden = g.Silu($"{name}.mlp.act", g.Linear($"{name}.mlp.fc1", g.LayerNorm($"{name}.norm2", x, d, 1e-5f), d, 2 * d, ZooGraph.SiluGain));
+        return g.Add($"{name}.mlp.residual", x, g.Linear($"{name}.mlp.fc2", hidden, 2 * d, d, ZooGraph.ResidualGain(4)));
     }
 }

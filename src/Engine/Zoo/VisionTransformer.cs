@@ -46,8 +46,8 @@ internal static class VisionTransformer
         {
             string p = $"blocks.{i}";
             // Attention: LayerNorm, fused Q/K/V projection, heads split out, softmax(QKᵀ/√d)V, heads merged, projection.
-            string h = LayerNorm(g, $"{p}.norm1", x);
-            string qkv = Linear(g, $"{p}.attn.qkv", h, Width, 3 * Width, ZooGraph.LinearGain);
+            string h = g.LayerNorm($"{p}.norm1", x, Width, 1e-6f);
+            string qkv = g.Linear($"{p}.attn.qkv", h, Width, 3 * Width, ZooGraph.LinearGain);
             string heads = b.Op("Transpose", $"{p}.attn.permute", [b.Op("Reshape", $"{p}.attn.reshape", [qkv, qkvShape])], OnnxAttr.Ints("perm", 2, 0, 3, 1, 4));
             string q = b.Op("Gather", $"{p}.attn.q", [heads, which[0]], OnnxAttr.Int("axis", 0));
             string k = b.Op("Gather", $"{p}.attn.k", [heads, which[1]], OnnxAttr.Int("axis", 0));
@@ -57,33 +57,20 @@ internal static class VisionTransformer
             string attn = b.Op("Softmax", $"{p}.attn.softmax", [scores], OnnxAttr.Int("axis", -1));
             string context = b.Op("Transpose", $"{p}.attn.merge", [b.Op("MatMul", $"{p}.attn.av", [attn, v])], OnnxAttr.Ints("perm", 0, 2, 1, 3));
             string merged = b.Op("Reshape", $"{p}.attn.merge_reshape", [context, mergeShape]);
-            x = g.Add($"{p}.attn.residual", x, Linear(g, $"{p}.attn.proj", merged, Width, Width, ZooGraph.ResidualGain(2 * Depth)));
+            x = g.Add($"{p}.attn.residual", x, g.Linear($"{p}.attn.proj", merged, Width, Width, ZooGraph.ResidualGain(2 * Depth)));
 
             // MLP with exact (Erf) GELU.
-            string m = Linear(g, $"{p}.mlp.fc1", LayerNorm(g, $"{p}.norm2", x), Width, Hidden, ZooGraph.ActivatedGain);
+            string m = g.Linear($"{p}.mlp.fc1", g.LayerNorm($"{p}.norm2", x, Width, 1e-6f), Width, Hidden, ZooGraph.ActivatedGain);
             string erf = b.Op("Erf", $"{p}.mlp.erf", [b.Op("Mul", $"{p}.mlp.scale", [m, invSqrt2])]);
             string gelu = b.Op("Mul", $"{p}.mlp.gelu", [b.Op("Mul", $"{p}.mlp.half", [m, half]), b.Op("Add", $"{p}.mlp.erf1", [erf, one])]);
-            x = g.Add($"{p}.mlp.residual", x, Linear(g, $"{p}.mlp.fc2", gelu, Hidden, Width, ZooGraph.ResidualGain(2 * Depth)));
+            x = g.Add($"{p}.mlp.residual", x, g.Linear($"{p}.mlp.fc2", gelu, Hidden, Width, ZooGraph.ResidualGain(2 * Depth)));
         }
-        x = LayerNorm(g, "norm", x);
+        x = g.LayerNorm("norm", x, Width, 1e-6f);
         string features = b.Op("Gather", "head.cls", [x, b.Initializer("head.cls_index", Tensor.FromLongs([0]))], OnnxAttr.Int("axis", 1));
         double bound = 1 / Math.Sqrt(Width);
         string w = b.Initializer("head.weight", g.Uniform(Classes * Width, -bound, bound), Classes, Width);
         string bias = b.Initializer("head.bias", g.Uniform(Classes, -bound, bound), Classes);
         b.Op("Gemm", "logits", [features, w, bias], OnnxAttr.Float("alpha", 1f), OnnxAttr.Float("beta", 1f), OnnxAttr.Int("transB", 1));
         return g.Build();
-    }
-
-    private static string LayerNorm(ZooGraph g, string name, string x) =>
-        g.Builder.Op("LayerNormalization", name,
-            [x, g.Builder.Initializer($"{name}.weight", g.Uniform(Width, 0.9, 1.1), Width), g.Builder.Initializer($"{name}.bias", g.Uniform(Width, -0.05, 0.05), Width)],
-            OnnxAttr.Int("axis", -1), OnnxAttr.Float("epsilon", 1e-6f));
-
-    /// <summary>A torch Linear as exported: MatMul by the transposed weight [in, out], then Add bias.</summary>
-    private static string Linear(ZooGraph g, string name, string x, int inputs, int outputs, double gain)
-    {
-        string w = g.Builder.Initializer($"{name}.weight", g.HeUniform(inputs * outputs, inputs, gain), inputs, outputs);
-        string bias = g.Builder.Initializer($"{name}.bias", g.Uniform(outputs, -0.02, 0.02), outputs);
-        return g.Builder.Op("Add", $"{name}.add", [g.Builder.Op("MatMul", $"{name}.matmul", [x, w]), bias]);
     }
 }

@@ -105,6 +105,20 @@ internal sealed class ZooGraph
             OnnxAttr.Float("alpha", 1f), OnnxAttr.Float("beta", 1f), OnnxAttr.Int("transB", 1));
     }
 
+    /// <summary>LayerNormalization over the last axis with weights near one and small biases.</summary>
+    public string LayerNorm(string name, string x, int width, float epsilon) =>
+        Builder.Op("LayerNormalization", name,
+            [x, Builder.Initializer($"{name}.weight", Uniform(width, 0.9, 1.1), width), Builder.Initializer($"{name}.bias", Uniform(width, -0.05, 0.05), width)],
+            OnnxAttr.Int("axis", -1), OnnxAttr.Float("epsilon", epsilon));
+
+    /// <summary>A torch Linear as exported: MatMul by the transposed weight [in, out], then Add bias.</summary>
+    public string Linear(string name, string x, int inputs, int outputs, double gain)
+    {
+        string w = Builder.Initializer($"{name}.weight", HeUniform(inputs * outputs, inputs, gain), inputs, outputs);
+        string bias = Builder.Initializer($"{name}.bias", Uniform(outputs, -0.02, 0.02), outputs);
+        return Builder.Op("Add", $"{name}.add", [Builder.Op("MatMul", $"{name}.matmul", [x, w]), bias]);
+    }
+
     /// <summary>
     /// He (Kaiming) uniform weights: variance gain / fan_in. Uniform rather than normal because it
     /// needs only IEEE arithmetic (no Log/Sin), so a seed gives the same bytes on x64 and ARM64.
