@@ -32,6 +32,10 @@ internal static class Shapes
         yield return Conv("mv2 dw3x3 s2 C144 56->28", new(1, 144, 56, 56, 144, 3, 3, 2, 2, 1, 1, 1, 1, Group: 144));
         yield return Conv("mv2 dw3x3 s2 C576 14->7", new(1, 576, 14, 14, 576, 3, 3, 2, 2, 1, 1, 1, 1, Group: 576));
         yield return Gemm("mv2 fc 1280->1000 (N=1)", 1000, 1280, 1);
+        // ViT-Tiny-class token projections (197 tokens, width 192, MLP 768): rows GEMMs, X packed per run.
+        yield return Tokens("vit qkv 197x192->576", 197, 192, 576);
+        yield return Tokens("vit fc1 197x192->768 (gelu)", 197, 192, 768, gelu: true);
+        yield return Tokens("vit fc2 197x768->192", 197, 768, 192);
         yield return Transposed("ocr convT 2x2 s2 24->24 160->320", new(1, 24, 160, 160, 24, 2, 2, 320, 320, 2, 2));
         yield return Transposed("ocr convT 2x2 s2 24->1 320->640 (head)", new(1, 24, 320, 320, 1, 2, 2, 640, 640, 2, 2));
     }
@@ -57,6 +61,22 @@ internal static class Shapes
             var ws = new float[kernel.WorkspaceElements(threads)];
             return (t.Name, (Action<WorkerPool>)(pool => kernel.Run(x, y, b, default, Relu, false, ws, pool)));
         });
+    });
+
+    private static Bench Tokens(string name, int rows, int k, int n, bool gelu = false) => new(name, 2L * rows * n * k, (isa, all, threads) =>
+    {
+        var x = Random((long)rows * k, 1);
+        var w = Random((long)k * n, 2);
+        var bias = Random(n, 3);
+        var y = new float[(long)rows * n];
+        var act = gelu ? new Activation(ActivationKind.Gelu) : Activation.None;
+        var tactics = all ? GemmTactic.Enumerate(rows, n, k) : [GemmTactic.Default(isa, rows, n, k)];
+        return tactics.Select(t =>
+        {
+            var panels = PackedGemmPanels.FromRowMajor(w, k, n, t);
+            var ws = new float[EdgeAgent.Engine.Backends.Cpu.Kernels.Gemm.RowsWorkspaceElements(rows, k, t)];
+            return (t.Name, (Action<WorkerPool>)(pool => EdgeAgent.Engine.Backends.Cpu.Kernels.Gemm.RunRows(x, rows, panels, y, bias, act, ws, pool)));
+        }).ToList();
     });
 
     private static Bench Gemm(string name, int m, int k, int n) => new(name, 2L * m * n * k, (isa, all, threads) =>

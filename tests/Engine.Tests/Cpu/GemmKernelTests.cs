@@ -76,6 +76,38 @@ public sealed class GemmKernelTests(ITestOutputHelper output)
         AssertClose(output, "fc", expected, y);
     }
 
+    [Theory]
+    [MemberData(nameof(IsaAndThreads))]
+    public void RowsGemmMatchesReference(KernelIsa isa, int threads)
+    {
+        // Y [rows x N] = X W + column bias with W packed once as B panels and X packed per call:
+        // rows and N off the tile, K over several blocks, the bias in the epilogue before the activation.
+        var rnd = NewRandom(output, $"rows gemm {isa} x{threads}");
+        using var pool = new WorkerPool(threads);
+        int[][] shapes = [[2, 1, 1], [197, 70, 41], [13, 40, 29], [45, 192, 300], [9, 33, 8]];
+        foreach (var shape in shapes)
+        {
+            int rows = shape[0], n = shape[1], k = shape[2];
+            foreach (var tactic in Tactics(isa, rows, n, k))
+            {
+                var act = Activations[rnd.Next(Activations.Length)];
+                var x = Floats(rnd, rows * k);
+                var w = Floats(rnd, k * n);
+                var bias = rnd.Next(4) == 0 ? null : Floats(rnd, n);
+                var (scale, shift) = RandomPost(rnd);
+                var expected = ReferenceGemm(x, w, null, rows, k, n);
+                if (bias is not null)
+                    for (int i = 0; i < expected.Length; i++) expected[i] += bias[i % n];
+                ReferenceEpilogue(expected, null, act, false, scale, shift);
+                var panels = PackedGemmPanels.FromRowMajor(w, k, n, tactic);
+                var y = new float[rows * n];
+                var ws = new float[Gemm.RowsWorkspaceElements(rows, k, tactic)];
+                Gemm.RunRows(x, rows, panels, y, bias, act, ws, pool, scale, shift);
+                AssertClose(output, $"rows {rows}x{n}x{k} {tactic.Name} {act} bias={bias is not null} post=({scale}, {shift})", expected, y, floor: 0.1);
+            }
+        }
+    }
+
     [Fact]
     public void DetectsAWrongResult()
     {

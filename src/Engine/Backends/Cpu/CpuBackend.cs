@@ -45,7 +45,7 @@ public sealed class CpuBackend : IBackend
         if (GemmShape(layer) is { } gemm)
         {
             // The matrix-vector kernel first: it reads each weight once, where the GEMM pads its single column to a tile.
-            return new[] { Tactic.Default(GemvLayer.TacticName(KernelIsas.Best)) }.Concat(GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true).Select(ToTactic)).ToList();
+            return new[] { Tactic.Default(GemvLayer.TacticName(KernelIsas.Best)) }.Concat(GemmLayer.Tactics(gemm.K, gemm.N, GemmRows(layer, gemm.K)).Select(ToTactic)).ToList();
         }
         return [Tactic.Default("default")];
     }
@@ -60,8 +60,8 @@ public sealed class CpuBackend : IBackend
         if (BatchedMatMulLayer.ShapeOf(layer) is (_, var m, var k, var n)) return BatchedMatMulLayer.WorkspaceBytes(m, k, n, FindGemm(BatchedMatMulLayer.Tactics(m, k, n), tactic), MaxThreads);
         if (GemvLayer.IsaOf(tactic) is not null) return 0;
         if (GemmShape(layer) is { } gemm)
-            return 4 * GemmLayer.WorkspaceElements(FindGemm(GemmTactic.Enumerate(gemm.N, 1, gemm.K, plainB: true), tactic), gemm.K, gemm.N,
-                (int)(layer.Input(0).ElementCount / gemm.K), MaxThreads);
+            return 4 * GemmLayer.WorkspaceElements(FindGemm(GemmLayer.Tactics(gemm.K, gemm.N, GemmRows(layer, gemm.K)), tactic), gemm.K, gemm.N,
+                GemmRows(layer, gemm.K), MaxThreads);
         return 0;
     }
 
@@ -92,6 +92,8 @@ public sealed class CpuBackend : IBackend
             ? (null, ConvTranspose2dShape.From(x.Shape, w.Shape, window, group, node.GetInts("output_padding"), node.GetInts("output_shape")))
             : (Conv2dShape.From(x.Shape, w.Shape, window, group), null);
     }
+
+    private static int GemmRows(LayerSpec layer, int k) => (int)(layer.Input(0).ElementCount / k);
 
     /// <summary>Gemm/MatMul by constant 2-D weights with a per-column bias, as GemmLayer runs them.</summary>
     private static (int K, int N, bool TransB, float[]? Bias)? GemmShape(LayerSpec layer)
@@ -134,7 +136,7 @@ public sealed class CpuBackend : IBackend
             return GemvLayer.IsaOf(tactic) is { } gemvIsa
                 ? new GemvLayer(layer, layer.Input(1).Constant!.Floats, g.TransB, g.Bias, gemvIsa)
                 : new GemmLayer(layer, layer.Input(1).Constant!.Floats, g.TransB, g.Bias,
-                FindGemm(GemmTactic.Enumerate(g.N, 1, g.K, plainB: true), tactic), MaxThreads);
+                FindGemm(GemmLayer.Tactics(g.K, g.N, GemmRows(layer, g.K)), tactic), MaxThreads);
         if (floats && Activation.FromActivationNode(node) is { } activation && node.Domain is "" or FusedOps.Domain
             && (node.OpType != "Clip" || activation.Kind is ActivationKind.Clip or ActivationKind.Relu))
             return new ActivationLayer(layer, activation);

@@ -42,6 +42,38 @@ public static unsafe class Gemm
             Run(a, BSource.Plain(pb, bRowStride, bColStride), n, pc, ldc, new Epilogue(pbias, activation, pr, ldc, activationFirst, postScale, postShift), pw, pool);
     }
 
+    /// <summary>Floats of workspace <see cref="RunRows(ReadOnlySpan{float}, int, PackedGemmPanels, Span{float}, ReadOnlySpan{float}, Activation, Span{float}, WorkerPool?, float, float)"/> needs: A packed into panels.</summary>
+    public static long RowsWorkspaceElements(int m, int k, GemmTactic tactic) => PackedGemmWeights.PackedFloats(m, k, tactic);
+
+    /// <summary>
+    /// The span form of rows-as-rows GEMM: C [M x N] = A [M x K] (row-major activations) * B
+    /// (constant panels) + a per-column bias (empty for none), then the activation and affine.
+    /// </summary>
+    public static void RunRows(ReadOnlySpan<float> a, int m, PackedGemmPanels b, Span<float> c, ReadOnlySpan<float> columnBias, Activation activation,
+        Span<float> workspace, WorkerPool? pool, float postScale = 1f, float postShift = 0f)
+    {
+        if (m <= 0) return;
+        if (a.Length < (long)m * b.K || c.Length < (long)m * b.N) throw new ArgumentException($"a rows GEMM needs A of {m} x {b.K} and C of {m} x {b.N}");
+        if (!columnBias.IsEmpty && columnBias.Length < b.N) throw new ArgumentException($"bias needs {b.N} values, got {columnBias.Length}");
+        if (workspace.Length < RowsWorkspaceElements(m, b.K, b.Tactic)) throw new ArgumentException("workspace is too small");
+        fixed (float* pa = a, pc = c, pbias = columnBias, pw = workspace)
+            RunRows(pa, m, b, pc, pbias, activation, postScale, postShift, pw, pool);
+    }
+
+    /// <summary>
+    /// C [M x N] = A [M x K] * B for activations A (row-major, packed into <paramref name="workspace"/>
+    /// on each call) and a constant B packed at build time: the shape of a transformer's token
+    /// projections. The per-column bias rides in the epilogue as a residual of row stride 0,
+    /// added before the activation.
+    /// </summary>
+    internal static void RunRows(float* a, int m, PackedGemmPanels b, float* c, float* columnBias, Activation activation, float postScale, float postShift,
+        float* workspace, WorkerPool? pool)
+    {
+        PackedGemmWeights.PackInto(a, m, b.K, b.K, 1, b.Tactic, workspace);
+        var epilogue = new Epilogue(null, activation, residual: columnBias, residualRowStride: 0, postScale: postScale, postShift: postShift);
+        Run(workspace, m, b.K, b.Tactic, BSource.Packed(b), b.N, c, b.N, epilogue, null, pool);
+    }
+
     internal static void Run(PackedGemmWeights a, in BSource b, int n, float* c, nint ldc, in Epilogue epilogue, float* workspace, WorkerPool? pool) =>
         Run(a.Data, a.M, a.K, a.Tactic, b, n, c, ldc, epilogue, workspace, pool);
 

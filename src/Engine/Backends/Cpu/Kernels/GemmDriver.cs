@@ -59,7 +59,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         {
             int k0 = kb * g->BlockK, kc = Math.Min(g->BlockK, g->K - k0);
             bool accumulate = kb > 0, last = kb == g->KBlocks - 1;
-            if (!g->DirectB) BPacker.Pack(g->B, k0, kc, n0, nc, nr, packed);
+            if (g->B.Panels) { }
+            else if (!g->DirectB) BPacker.Pack(g->B, k0, kc, n0, nc, nr, packed);
             else if (nc % nr != 0) BPacker.Pack(g->B, k0, kc, n0 + (panels - 1) * nr, nc - (panels - 1) * nr, nr, packed);
             for (int mc0 = m0; mc0 < m1; mc0 += g->MC)
             {
@@ -69,7 +70,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                     int j0 = jp * nr, cols = Math.Min(nr, nc - j0);
                     float* b;
                     nint ldb;
-                    if (!g->DirectB) { b = packed + (nint)jp * kc * nr; ldb = nr; }
+                    if (g->B.Panels) { b = g->B.Data + (nint)k0 * g->B.PaddedN + (nint)(n0 + j0) * kc; ldb = nr; }
+                    else if (!g->DirectB) { b = packed + (nint)jp * kc * nr; ldb = nr; }
                     else if (cols == nr) { b = g->B.Data + k0 * g->B.RowStride + n0 + j0; ldb = g->B.RowStride; }
                     else { b = packed; ldb = nr; }
                     for (int i0 = mc0; i0 < mc1; i0 += mr)

@@ -24,13 +24,13 @@ internal static class VectorMath
         var r = x - n * new Vector<float>(Ln2Hi) - n * new Vector<float>(Ln2Lo);
         // Taylor to degree 7 on |r| <= ln2/2: truncation error r^8/8! < 6e-9.
         var p = new Vector<float>(1f / 5040);
-        p = p * r + new Vector<float>(1f / 720);
-        p = p * r + new Vector<float>(1f / 120);
-        p = p * r + new Vector<float>(1f / 24);
-        p = p * r + new Vector<float>(1f / 6);
-        p = p * r + new Vector<float>(0.5f);
-        p = p * r + Vector<float>.One;
-        p = p * r + Vector<float>.One;
+        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(1f / 720));
+        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(1f / 120));
+        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(1f / 24));
+        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(1f / 6));
+        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(0.5f));
+        p = Vector.FusedMultiplyAdd(p, r, Vector<float>.One);
+        p = Vector.FusedMultiplyAdd(p, r, Vector<float>.One);
         var scale = Vector.ShiftLeft(Vector.ConvertToInt32(n) + new Vector<int>(127), 23);
         return p * Vector.AsVectorSingle(scale);
     }
@@ -51,8 +51,8 @@ internal static class VectorMath
         big = Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), -big, big);
         var x2 = x * x;
         var s = new Vector<float>(-17f / 315);
-        s = s * x2 + new Vector<float>(2f / 15);
-        s = s * x2 + new Vector<float>(-1f / 3);
+        s = Vector.FusedMultiplyAdd(s, x2, new Vector<float>(2f / 15));
+        s = Vector.FusedMultiplyAdd(s, x2, new Vector<float>(-1f / 3));
         var small = x + x * x2 * s;
         return Vector.ConditionalSelect(Vector.LessThan(ax, new Vector<float>(0.1f)), small, big);
     }
@@ -66,26 +66,26 @@ internal static class VectorMath
         // Maclaurin series of erf up to z^13 for |z| < 0.5 (truncation below 1e-9).
         var z2 = z * z;
         var s = new Vector<float>(1f / 9360);          // 1/(6! 13)
-        s = s * z2 - new Vector<float>(1f / 1320);     // 1/(5! 11)
-        s = s * z2 + new Vector<float>(1f / 216);      // 1/(4! 9)
-        s = s * z2 - new Vector<float>(1f / 42);       // 1/(3! 7)
-        s = s * z2 + new Vector<float>(1f / 10);       // 1/(2! 5)
-        s = s * z2 - new Vector<float>(1f / 3);
-        s = s * z2 + Vector<float>.One;
+        s = Vector.FusedMultiplyAdd(s, z2, new Vector<float>(-1f / 1320));     // 1/(5! 11)
+        s = Vector.FusedMultiplyAdd(s, z2, new Vector<float>(1f / 216));      // 1/(4! 9)
+        s = Vector.FusedMultiplyAdd(s, z2, new Vector<float>(-1f / 42));       // 1/(3! 7)
+        s = Vector.FusedMultiplyAdd(s, z2, new Vector<float>(1f / 10));       // 1/(2! 5)
+        s = Vector.FusedMultiplyAdd(s, z2, new Vector<float>(-1f / 3));
+        s = Vector.FusedMultiplyAdd(s, z2, Vector<float>.One);
         var seriesOnePlusErf = Vector<float>.One + z * s * new Vector<float>(1.12837916709551257f);
         // erfc by the Chebyshev-fitted exponential form (fractional error 1.2e-7); taking
         // 1 + erf as erfc(|z|) for negative z keeps relative precision in the left tail.
         var t = new Vector<float>(2f) / (new Vector<float>(2f) + az);
         var p = new Vector<float>(0.17087277f);
-        p = p * t - new Vector<float>(0.82215223f);
-        p = p * t + new Vector<float>(1.48851587f);
-        p = p * t - new Vector<float>(1.13520398f);
-        p = p * t + new Vector<float>(0.27886807f);
-        p = p * t - new Vector<float>(0.18628806f);
-        p = p * t + new Vector<float>(0.09678418f);
-        p = p * t + new Vector<float>(0.37409196f);
-        p = p * t + new Vector<float>(1.00002368f);
-        p = p * t - new Vector<float>(1.26551223f);
+        p = Vector.FusedMultiplyAdd(p, t, new Vector<float>(-0.82215223f));
+        p = Vector.FusedMultiplyAdd(p, t, new Vector<float>(1.48851587f));
+        p = Vector.FusedMultiplyAdd(p, t, new Vector<float>(-1.13520398f));
+        p = Vector.FusedMultiplyAdd(p, t, new Vector<float>(0.27886807f));
+        p = Vector.FusedMultiplyAdd(p, t, new Vector<float>(-0.18628806f));
+        p = Vector.FusedMultiplyAdd(p, t, new Vector<float>(0.09678418f));
+        p = Vector.FusedMultiplyAdd(p, t, new Vector<float>(0.37409196f));
+        p = Vector.FusedMultiplyAdd(p, t, new Vector<float>(1.00002368f));
+        p = Vector.FusedMultiplyAdd(p, t, new Vector<float>(-1.26551223f));
         var erfc = t * Exp(p - az * az);
         var tail = Vector.ConditionalSelect(Vector.LessThan(z, Vector<float>.Zero), erfc, new Vector<float>(2f) - erfc);
         var onePlusErf = Vector.ConditionalSelect(Vector.LessThan(az, new Vector<float>(0.5f)), seriesOnePlusErf, tail);

@@ -16,19 +16,9 @@ internal sealed unsafe class BatchedMatMulLayer : ICompiledLayer
     private readonly long _a, _b, _c, _workspace, _packedFloats;
     private readonly int _batches, _m, _k, _n, _maxThreads;
 
-    /// <summary>Both inputs float activations of one rank ≥ 3 with equal leading dimensions (no broadcast).</summary>
-    public static (int Batches, int M, int K, int N)? ShapeOf(LayerSpec spec)
-    {
-        if (spec.Node.Domain != "" || spec.Node.OpType != "MatMul" || spec.Inputs.Count != 2) return null;
-        var a = spec.Input(0);
-        var b = spec.Input(1);
-        if (a.IsConstant || b.IsConstant || a.Type != DataType.Float32 || b.Type != DataType.Float32 || spec.Output(0).Type != DataType.Float32) return null;
-        int rank = a.Shape.Length;
-        if (rank < 3 || b.Shape.Length != rank || !a.Shape.AsSpan(0, rank - 2).SequenceEqual(b.Shape.AsSpan(0, rank - 2))) return null;
-        if (a.Shape[rank - 1] != b.Shape[rank - 2]) return null;
-        int batches = a.Shape.Take(rank - 2).Aggregate(1, (x, y) => x * y);
-        return (batches, a.Shape[rank - 2], a.Shape[rank - 1], b.Shape[rank - 1]);
-    }
+    /// <summary>Both inputs float activations of one rank ≥ 2 with equal leading dimensions (no broadcast).</summary>
+    public static (int Batches, int M, int K, int N)? ShapeOf(LayerSpec spec) =>
+        BatchedMatMulShape.Of(spec) is { } s ? (s.Batches, s.M, s.K, s.N) : null;
 
     public static IReadOnlyList<GemmTactic> Tactics(int m, int k, int n) => GemmTactic.Enumerate(m, n, k, plainB: true);
 
