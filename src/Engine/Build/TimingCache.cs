@@ -6,8 +6,8 @@ using EdgeAgent.Engine.Runtime;
 namespace EdgeAgent.Engine.Build;
 
 /// <summary>
-/// Measured tactic choices, keyed by device fingerprint and layer signature, so a rebuild on
-/// the same device re-times nothing. Stored as text, one entry per line:
+/// Measured tactic choices, keyed by device fingerprint (with the engine library's build) and
+/// layer signature, so a rebuild on the same device with the same agent re-times nothing. Stored as text, one entry per line:
 /// <c>fingerprint-hash TAB layer-signature TAB tactic TAB median-microseconds</c>.
 /// Lines that do not parse are skipped and counted, never fatal.
 /// </summary>
@@ -65,6 +65,13 @@ public sealed class TimingCache
 
     private static string Key(DeviceFingerprint device, string signature) => $"{FingerprintHash(device)}\t{signature}";
 
+    /// <summary>
+    /// The device and this build of the engine library: a timing names a tactic of the kernels
+    /// that were measured, so a new build (kernels changed, a layer's GEMM orientation turned)
+    /// re-times instead of trusting choices made for other code.
+    /// </summary>
     public static string FingerprintHash(DeviceFingerprint device) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(device.ToString())))[..16].ToLowerInvariant();
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{device}|{EngineBuild}")))[..16].ToLowerInvariant();
+
+    private static readonly string EngineBuild = typeof(TimingCache).Assembly.ManifestModule.ModuleVersionId.ToString();
 }
