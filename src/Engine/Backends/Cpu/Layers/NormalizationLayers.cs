@@ -53,16 +53,30 @@ internal sealed class LayerNormLayer : RowLayer
         return new LayerNormLayer(spec, (int)(spec.Input(0).ElementCount / length), length, scale.Floats, bias?.Constant?.Floats);
     }
 
+    /// <summary>Rows up to this long are normalized in vectorized float passes; longer ones sum in double.</summary>
+    private const int VectorRowLimit = 4096;
+
     protected override void Row(ReadOnlySpan<float> input, Span<float> output)
     {
-        // Mean and variance in double, as the reference does, so long rows stay accurate.
+        if (input.Length <= VectorRowLimit)
+        {
+            // A transformer's rows (a few hundred features): centre, scale by 1/σ, then scale and bias, each one vector pass.
+            float mean = TensorPrimitives.Sum(input) / input.Length;
+            TensorPrimitives.Subtract(input, mean, output);
+            float inv = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(output) / output.Length + _epsilon);
+            TensorPrimitives.Multiply(output, inv, output);
+            if (_bias is null) TensorPrimitives.Multiply(output, _scale, output);
+            else TensorPrimitives.FusedMultiplyAdd(output, _scale, _bias, output);
+            return;
+        }
+        // Long rows: mean and variance in double, as the reference does, so they stay accurate.
         double sum = 0;
         foreach (float v in input) sum += v;
-        double mean = sum / input.Length, squares = 0;
-        foreach (float v in input) squares += (v - mean) * (v - mean);
-        float inv = (float)(1.0 / Math.Sqrt(squares / input.Length + _epsilon));
+        double mean64 = sum / input.Length, squares = 0;
+        foreach (float v in input) squares += (v - mean64) * (v - mean64);
+        float inv64 = (float)(1.0 / Math.Sqrt(squares / input.Length + _epsilon));
         for (int i = 0; i < input.Length; i++)
-            output[i] = (float)((input[i] - mean) * inv) * _scale[i] + (_bias is null ? 0 : _bias[i]);
+            output[i] = (float)((input[i] - mean64) * inv64) * _scale[i] + (_bias is null ? 0 : _bias[i]);
     }
 }
 
