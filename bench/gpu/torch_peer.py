@@ -36,6 +36,39 @@ def resnet50():
     return nn.Sequential(*layers)
 
 
+class VitBlock(nn.Module):
+    def __init__(self, width, heads, hidden):
+        super().__init__()
+        self.heads = heads
+        self.n1 = nn.LayerNorm(width); self.qkv = nn.Linear(width, 3 * width); self.proj = nn.Linear(width, width)
+        self.n2 = nn.LayerNorm(width); self.fc1 = nn.Linear(width, hidden); self.fc2 = nn.Linear(hidden, width)
+
+    def forward(self, x):
+        b, t, c = x.shape
+        q, k, v = self.qkv(self.n1(x)).reshape(b, t, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        a = nn.functional.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(b, t, c)
+        x = x + self.proj(a)
+        return x + self.fc2(nn.functional.gelu(self.fc1(self.n2(x))))
+
+
+class VitTiny(nn.Module):
+    """The zoo's ViT-Tiny-class shape: patch 16, width 192, 3 heads, 12 pre-norm blocks, MLP 768."""
+    def __init__(self, width=192, heads=3, depth=12, hidden=768, classes=1000):
+        super().__init__()
+        self.patch = nn.Conv2d(3, width, 16, 16)
+        self.cls = nn.Parameter(torch.zeros(1, 1, width)); self.pos = nn.Parameter(torch.randn(1, 197, width) * 0.02)
+        self.blocks = nn.Sequential(*[VitBlock(width, heads, hidden) for _ in range(depth)])
+        self.norm = nn.LayerNorm(width); self.head = nn.Linear(width, classes)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], 1) + self.pos
+        return self.head(self.norm(self.blocks(x))[:, 0])
+
+
+MODELS = {"resnet50": lambda: resnet50(), "vit_tiny": lambda: VitTiny()}
+
+
 def time_model(model, x, warmup, runs):
     with torch.inference_mode():
         for _ in range(warmup):
@@ -72,14 +105,15 @@ def main():
     ap.add_argument("--max-autotune", action="store_true",
                     help="also torch.compile(mode='max-autotune') (minutes of compilation per batch size)")
     ap.add_argument("--batches", default="1,32")
+    ap.add_argument("--model", default="resnet50", choices=sorted(MODELS))
     args = ap.parse_args()
     dev = torch.device("cuda")
-    result = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0), "model": "resnet50"}
-    base = resnet50().eval().to(dev)
+    result = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0), "model": args.model}
+    base = MODELS[args.model]().eval().to(dev)
     for batch in (int(b) for b in args.batches.split(",")):
         x = torch.randn(batch, 3, 224, 224, device=dev)
         result[f"eager_fp32_b{batch}_ms"] = round(time_model(base, x, args.warmup, args.runs), 4)
-        half = resnet50().eval().to(dev).half().to(memory_format=torch.channels_last)
+        half = MODELS[args.model]().eval().to(dev).half().to(memory_format=torch.channels_last)
         xh = x.half().to(memory_format=torch.channels_last)
         result[f"eager_fp16_cl_b{batch}_ms"] = round(time_model(half, xh, args.warmup, args.runs), 4)
         result[f"graph_fp16_cl_b{batch}_ms"] = round(time_model(graph_replay(half, xh, args.warmup), xh, args.warmup, args.runs), 4)

@@ -210,6 +210,8 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
         if (node.Domain == "" && node.OpType == "Concat" && layer.Outputs.Count == 1) return new CudaSliceCopyLayer(this, layer, split: false);
         if (node.Domain == "" && node.OpType == "Split" && !layer.Input(0).IsConstant) return new CudaSliceCopyLayer(this, layer, split: true);
         if (node.Domain == "" && node.OpType == "Transpose" && CudaTransposeLayer.CanCompile(this, layer)) return new CudaTransposeLayer(this, layer);
+        if (node.Domain == "" && node.OpType == "Gather" && CudaGatherLayer.CanCompile(layer)) return new CudaGatherLayer(this, layer);
+        if (BatchedMatMulShape.Of(layer) is { Batches: <= 65535 }) return new CudaMatMulLayer(this, layer);
         if (floats && node.Domain == "" && node.OpType is "GlobalAveragePool" or "GlobalMaxPool" && CudaGlobalPoolLayer.CanCompile(layer)) return new CudaGlobalPoolLayer(this, layer);
         if (floats && node.Domain == "" && node.OpType is "MaxPool" or "AveragePool" && CudaPoolLayer.CanCompile(layer)) return new CudaPoolLayer(this, layer);
         if (floats && node.Domain == "" && node.OpType == "Resize" && CudaResizeNearestLayer.CanCompile(layer)) return new CudaResizeNearestLayer(this, layer);

@@ -19,6 +19,7 @@ public static class KernelCatalog
         var modules = new List<KernelModule>
         {
             CudaBackend.StorageModule("elementwise", half),
+            CudaBackend.StorageModule("matmul", half),
             CudaBackend.StorageModule("conv_direct", half),
             CudaConvLayer.ModuleOf(CudaConvTactics.SimtTile, pointwise: false, half),
         };

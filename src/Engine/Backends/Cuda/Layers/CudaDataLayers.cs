@@ -35,16 +35,16 @@ internal sealed unsafe class CudaSliceCopyLayer : CudaLayer
         // Copy in the widest unit (up to 8 bytes) that divides every row width and column offset:
         // a channels-last concat moves whole channel runs per pixel, not one element per thread.
         // Arena offsets count too: a piece may itself be a slice of another planned concat.
-        long unit = 8;
+        var quantities = new List<long> { _whole.Offset };
         long offset = 0;
         for (int i = 0; i < pieces.Count; i++)
         {
-            long place = pieces[i].IsConstant ? 0 : pieces[i].Offset;
-            while (unit > size && (widths[i] % unit != 0 || offset % unit != 0 || place % unit != 0 || _whole.Offset % unit != 0)) unit /= 2;
+            quantities.AddRange([widths[i], offset, pieces[i].IsConstant ? 0 : pieces[i].Offset]);
             offset += widths[i];
         }
-        _unit = (int)unit;
-        _kernel = unit switch { 1 => "copy_rows_u8", 2 => "copy_rows_u16", 4 => "copy_rows_u32", _ => "copy_rows_u64" };
+        int unit = CopyUnit(size, quantities);
+        _unit = unit;
+        _kernel = CopyKernel(unit);
         _wholeWidth = _whole.Shape[axis] * inner * size / unit;
         var parts = new List<(TensorSlot, DeviceBuffer?, long, long)>();
         long column = 0;
@@ -57,6 +57,17 @@ internal sealed unsafe class CudaSliceCopyLayer : CudaLayer
         }
         _parts = parts.ToArray();
     }
+
+    /// <summary>The widest copy unit, at most 8 bytes and at least the element size, that divides every byte count and offset given.</summary>
+    internal static int CopyUnit(int elementSize, IEnumerable<long> bytes)
+    {
+        long unit = 8;
+        foreach (long b in bytes)
+            while (unit > elementSize && b % unit != 0) unit /= 2;
+        return (int)unit;
+    }
+
+    internal static string CopyKernel(int unit) => unit switch { 1 => "copy_rows_u8", 2 => "copy_rows_u16", 4 => "copy_rows_u32", _ => "copy_rows_u64" };
 
     public override IEnumerable<KernelModule> Modules => [_module];
 
@@ -75,6 +86,60 @@ internal sealed unsafe class CudaSliceCopyLayer : CudaLayer
             if (piece == wholeAt && constant is null) continue;
             (src, dst) = _split ? (wholeAt, piece) : (piece, wholeAt);
             (w, srcPitch, dstPitch) = (width, _split ? _wholeWidth : width, _split ? width : _wholeWidth);
+            Launch(_function, Blocks(rows * w), 1, 1, Threads, state, args);
+        }
+    }
+}
+
+/// <summary>
+/// Gather by constant indices (<see cref="ConstantGather"/>) as pitched row copies: each run of
+/// consecutive indices is one copy of <c>outer</c> rows, so an attention block's Q/K/V split or a
+/// class token's slice is one launch.
+/// </summary>
+internal sealed unsafe class CudaGatherLayer : CudaLayer
+{
+    /// <summary>Beyond this many runs of indices the copies cost more launches than a host gather is worth saving.</summary>
+    private const int MaxRuns = 16;
+    private readonly KernelModule _module;
+    private readonly string _kernel;
+    private readonly TensorSlot _input, _output;
+    private readonly (long Source, long Width, long Destination)[] _runs; // in copy units
+    private readonly long _rows, _srcPitch, _dstPitch;
+    private readonly int _unit;
+    private nint _function;
+
+    public static bool CanCompile(LayerSpec spec) => ConstantGather.Of(spec) is { } g && g.Runs().Count <= MaxRuns;
+
+    public CudaGatherLayer(CudaBackend backend, LayerSpec spec) : base(backend)
+    {
+        var g = ConstantGather.Of(spec) ?? throw new InvalidOperationException($"{spec.Node.Describe()} is not a gather by constant indices");
+        _module = backend.Module("elementwise");
+        _input = spec.Input(0);
+        _output = spec.Output(0);
+        int size = backend.StorageSize(_input);
+        long slice = g.Inner * size;
+        int unit = CudaSliceCopyLayer.CopyUnit(size, [slice, _input.Offset, _output.Offset]);
+        _kernel = CudaSliceCopyLayer.CopyKernel(unit);
+        long units = slice / unit;
+        _rows = g.Outer;
+        _srcPitch = g.Dim * units;
+        _dstPitch = g.Indices.Length * units;
+        _runs = [.. g.Runs().Select(r => (r.Source * units, r.Count * units, r.Destination * units))];
+        _unit = unit;
+    }
+
+    public override IEnumerable<KernelModule> Modules => [_module];
+
+    public override void Execute(in ExecutionState state)
+    {
+        if (_function == 0) _function = Backend.Kernels.Function(_module, _kernel);
+        ulong x = Address(state, _input), y = Address(state, _output);
+        ulong src = 0, dst = 0;
+        long rows = _rows, w = 0, srcPitch = _srcPitch, dstPitch = _dstPitch;
+        void** args = stackalloc void*[] { &src, &dst, &rows, &w, &srcPitch, &dstPitch };
+        foreach (var (source, width, destination) in _runs)
+        {
+            (src, dst, w) = (x + (ulong)(source * _unit), y + (ulong)(destination * _unit), width);
             Launch(_function, Blocks(rows * w), 1, 1, Threads, state, args);
         }
     }
