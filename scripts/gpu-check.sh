@@ -5,6 +5,7 @@
 # (scripts/fetch-models.sh); generates the zoo models itself.
 #   scripts/gpu-check.sh [--quick] [--no-peer] [--no-extras] [--models resnet50,ppocr-det] [--precisions fp16,int8]
 #     --no-extras skips the batch-32, build-time, carried-kernel and PyTorch parts
+#     (the PyTorch peer times ResNet-50, and the ViT-Tiny when vit_tiny is checked)
 #     --max-autotune also times torch.compile(mode="max-autotune") (several minutes of compiling)
 #   scripts/gpu-check.sh --prepare   (here, before the GPU call: renders text images and converts
 #                                     the detector's INT8 calibration/validation set to .npy in
@@ -187,8 +188,13 @@ if [ -f "$work/calib/resnet50.cache" ]; then
 fi
 
 if [ $peer = 1 ]; then
-  python3 "$root/bench/gpu/torch_peer.py" $([ $autotune_peer = 1 ] && echo --max-autotune) > "$out/torch.json" 2> "$work/torch.err" && echo "torch: $(cat "$out/torch.json")" | tee -a "$summary" \
-    || echo "torch peer failed: $(tail -3 "$work/torch.err")" | tee -a "$summary"
+  # The same architectures in PyTorch: ResNet-50 always, the ViT when it is among the models checked.
+  for m in resnet50 vit_tiny; do
+    [ $m != resnet50 ] && [ -n "$only" ] && [[ "$only" != *",$m,"* ]] && continue
+    python3 "$root/bench/gpu/torch_peer.py" --model $m $([ $autotune_peer = 1 ] && echo --max-autotune) > "$out/torch-$m.json" 2> "$work/torch.err" \
+      && echo "torch $m: $(cat "$out/torch-$m.json")" | tee -a "$summary" \
+      || echo "torch peer $m failed: $(tail -3 "$work/torch.err")" | tee -a "$summary"
+  done
 fi
 echo "$failures accuracy failure(s)" | tee -a "$summary"
 [ $failures = 0 ]
