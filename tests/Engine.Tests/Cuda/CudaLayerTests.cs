@@ -4,6 +4,7 @@ using EdgeAgent.Engine.Backends.Reference;
 using EdgeAgent.Engine.Build;
 using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Onnx;
+using EdgeAgent.Engine.Runtime;
 using EdgeAgent.Engine.Tensors;
 using EdgeAgent.Engine.Tests.Oracle;
 using EdgeAgent.Engine.Tests.Zoo;
@@ -36,7 +37,13 @@ public sealed class CudaLayerTests(ZooFixture zoo, ITestOutputHelper output) : I
         return m;
     }
 
-    private void Check(string name, OnnxModelBuilder builder, Random random)
+    /// <summary>Takes the named tactic wherever it is offered, else the first.</summary>
+    private sealed class Prefer(string name) : ITacticSelector
+    {
+        public Tactic Choose(IBackend backend, LayerSpec layer, IReadOnlyList<Tactic> tactics) => tactics.FirstOrDefault(t => t.Name == name) ?? tactics[0];
+    }
+
+    private void Check(string name, OnnxModelBuilder builder, Random random, string? tactic = null, Type? mustUse = null)
     {
         var bytes = builder.ToBytes();
         var reference = OnnxImporter.FromBytes(bytes, null, name);
@@ -45,8 +52,12 @@ public sealed class CudaLayerTests(ZooFixture zoo, ITestOutputHelper output) : I
         var expected = new ReferenceExecutor(reference).Run(inputs);
         foreach (var precision in new[] { "fp32", "fp16" })
         {
-            var (engine, _) = EngineBuilder.Build(OnnxImporter.FromBytes(bytes, null, name), new BuilderConfig { Backend = new CudaBackend(precision), Precision = precision });
+            var (engine, _) = EngineBuilder.Build(OnnxImporter.FromBytes(bytes, null, name), new BuilderConfig
+            {
+                Backend = new CudaBackend(precision), Precision = precision, TacticSelector = tactic is null ? null : new Prefer(tactic),
+            });
             Assert.DoesNotContain(engine.Layers, l => l is CudaFallbackLayer);
+            if (mustUse is not null) Assert.Contains(engine.Layers, l => l.GetType() == mustUse);
             using var context = engine.CreateContext();
             var actual = context.Run(inputs)["y"];
             double error = TensorAssert.RelativeL2(expected["y"], actual);
@@ -67,6 +78,31 @@ public sealed class CudaLayerTests(ZooFixture zoo, ITestOutputHelper output) : I
         }
         Check("attention-sized 1x3 197x64x197", MatMul([1, 3, 197, 64], [1, 3, 64, 197]), random);
         Check($"2-D", MatMul([R(1, 50), 37], [37, R(1, 60)]), random);
+    }
+
+    [GpuFact]
+    public void RowsMatMulByWeightsMatchesTheReference()
+    {
+        // The row-reading kernel forced: MatMul + bias + Tanh over tokens, and a 2-D Gemm with transB and Relu.
+        var random = new Random(TestModels.NewSeed(output));
+        for (int i = 0; i < 3; i++)
+        {
+            int rows = random.Next(2, 120), k = random.Next(1, 90), n = random.Next(1, 100);
+            var m = new OnnxModelBuilder("t").Input("x", DataType.Float32, 1, rows, k).Output("y", DataType.Float32);
+            m.Initializer("w", TestModels.RandomTensor(random, [k, n]).Floats, k, n);
+            m.Initializer("bias", TestModels.RandomTensor(random, [n]).Floats, n);
+            m.Node("MatMul", "mm", ["x", "w"], ["mm"]);
+            m.Node("Add", "add", ["mm", "bias"], ["a"]);
+            m.Node("Tanh", "act", ["a"], ["y"]);
+            Check($"tokens {rows}x{k}x{n}", m, random, CudaRowsMatMulLayer.TacticName, typeof(CudaRowsMatMulLayer));
+        }
+        int r = random.Next(2, 60), kk = random.Next(1, 70), nn = random.Next(1, 80);
+        var g = new OnnxModelBuilder("t").Input("x", DataType.Float32, r, kk).Output("y", DataType.Float32);
+        g.Initializer("w", TestModels.RandomTensor(random, [nn, kk]).Floats, nn, kk);
+        g.Initializer("bias", TestModels.RandomTensor(random, [nn]).Floats, nn);
+        g.Node("Gemm", "fc", ["x", "w", "bias"], ["g"], OnnxAttr.Int("transB", 1));
+        g.Node("Relu", "relu", ["g"], ["y"]);
+        Check($"gemm transB {r}x{kk}x{nn}", g, random, CudaRowsMatMulLayer.TacticName, typeof(CudaRowsMatMulLayer));
     }
 
     [GpuFact]

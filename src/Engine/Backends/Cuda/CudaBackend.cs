@@ -88,7 +88,11 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
     public IReadOnlyList<Tactic> Tactics(LayerSpec layer)
     {
         if (GemmView(layer) is { } gemm)
-            return CudaConvTactics.Enumerate(gemm.Shape, HalfStorage && TensorCores, Device.Info.Multiprocessors).Select(c => c.ToTactic()).ToList();
+        {
+            var tiles = CudaConvTactics.Enumerate(gemm.Shape, HalfStorage && TensorCores, Device.Info.Multiprocessors).Select(c => c.ToTactic());
+            // Many rows by constant weights: the row-reading kernel goes first, so the timing limit never drops it.
+            return (IsRowsGemm(layer, gemm.Shape) ? tiles.Prepend(Tactic.Default(CudaRowsMatMulLayer.TacticName)) : tiles).ToList();
+        }
         if (IsQConv(layer.Node) && CudaQConvNhwcLayer.CanCompile(layer))
             return QConvNhwcTactics.Enumerate(CudaQConvNhwcLayer.Shape(layer), Device.Info.Multiprocessors).Select(c => c.ToTactic()).ToList();
         if (IsQConv(layer.Node) && CudaQConvLayer.CanCompile(layer))
@@ -98,6 +102,7 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
 
     public long WorkspaceBytes(LayerSpec layer, Tactic tactic)
     {
+        if (tactic.Name == CudaRowsMatMulLayer.TacticName) return 0;
         if (GemmView(layer) is { } gemm) return CudaConvTactics.WorkspaceBytes(gemm.Shape, ConvTileConfig.FromTactic(tactic));
         if (QConvNhwcConfig.IsTactic(tactic)) return QConvNhwcTactics.WorkspaceBytes(CudaQConvNhwcLayer.Shape(layer), QConvNhwcConfig.FromTactic(tactic));
         return 0;
@@ -140,6 +145,18 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
         var view = new Conv2dShape(rows, k, 1, 1, n, 1, 1);
         float beta = gemm ? node.GetFloat("beta", 1f) : 1f;
         return (view, () => GemmWeights(weights.Floats, k, n, transB), () => Bias(layer, n, beta), null);
+    }
+
+    /// <summary>A Gemm/MatMul (not a convolution) by constant weights over more than one row.</summary>
+    private static bool IsRowsGemm(LayerSpec layer, Conv2dShape view) => layer.Node.OpType != FusedOps.FusedConv && view.Batch > 1;
+
+    /// <summary>[rows x cols] row-major to [cols x rows].</summary>
+    private static float[] Transposed(float[] a, int rows, int cols)
+    {
+        var t = new float[a.Length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[(long)c * rows + r] = a[(long)r * cols + c];
+        return t;
     }
 
     /// <summary>Rows of K weights per output feature, as the GEMM's A wants them.</summary>
@@ -186,6 +203,8 @@ public sealed unsafe class CudaBackend : IDeviceBackend, ILayerTimer, IKernelBin
         if (IsQConv(node) && CudaQConvNhwcLayer.CanCompile(layer)) return new CudaQConvNhwcLayer(this, layer, tactic);
         if (IsQConv(node) && CudaQConvLayer.CanCompile(layer)) return new CudaQConvLayer(this, layer, tactic);
         if (node.Domain == "" && node.OpType == "QuantizeLinear" && CudaQuantizeLayer.CanCompile(layer)) return new CudaQuantizeLayer(this, layer);
+        if (tactic.Name == CudaRowsMatMulLayer.TacticName && GemmView(layer) is { } rows && IsRowsGemm(layer, rows.Shape))
+            return new CudaRowsMatMulLayer(this, layer, rows.Shape.C, rows.Shape.M, Transposed(rows.Weights(), rows.Shape.M, rows.Shape.C), rows.Bias());
         if (GemmView(layer) is { } gemm)
             return new CudaConvLayer(this, layer, gemm.Shape, gemm.Weights(), gemm.Bias(), tactic, gemm.Residual);
         if (node.Domain == FusedOps.Domain && node.OpType == FusedOps.FusedConv && Residual(layer) is not false && !layer.Input(0).IsConstant
