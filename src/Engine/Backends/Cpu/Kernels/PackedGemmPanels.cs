@@ -8,8 +8,7 @@ namespace EdgeAgent.Engine.Backends.Cpu.Kernels;
 /// </summary>
 public sealed unsafe class PackedGemmPanels
 {
-    private readonly float[] _storage;
-    private readonly int _offset;
+    private readonly AlignedFloats _storage;
 
     public int K { get; }
     public int N { get; }
@@ -26,8 +25,7 @@ public sealed unsafe class PackedGemmPanels
         Tactic = tactic;
         int nr = tactic.NR;
         PaddedN = (n + nr - 1) / nr * nr;
-        _storage = GC.AllocateArray<float>(checked((int)((long)PaddedN * k + 16)), pinned: true);
-        fixed (float* s = _storage) _offset = (int)((64 - ((nint)s & 63)) & 63) / sizeof(float);
+        _storage = new AlignedFloats((long)PaddedN * k);
         int kBlocks = (k + tactic.KC - 1) / tactic.KC, blockK = (k + kBlocks - 1) / kBlocks;
         var source = BSource.Plain(b, rowStride, colStride);
         for (int k0 = 0; k0 < k; k0 += blockK)
@@ -42,8 +40,5 @@ public sealed unsafe class PackedGemmPanels
     }
 
     /// <summary>Start of the packed data; valid while this object is alive.</summary>
-    public float* Data
-    {
-        get { fixed (float* s = _storage) return s + _offset; }
-    }
+    public float* Data => _storage.Data;
 }

@@ -9,8 +9,7 @@ namespace EdgeAgent.Engine.Backends.Cpu.Kernels;
 /// </summary>
 public sealed unsafe class PackedGemmWeights
 {
-    private readonly float[] _storage;
-    private readonly int _offset;
+    private readonly AlignedFloats _storage;
 
     public int M { get; }
     public int K { get; }
@@ -34,8 +33,7 @@ public sealed unsafe class PackedGemmWeights
         KBlocks = (k + tactic.KC - 1) / tactic.KC;
         BlockK = (k + KBlocks - 1) / KBlocks;
         long length = PackedFloats(m, k, tactic);
-        _storage = GC.AllocateArray<float>(checked((int)(length + 16)), pinned: true);
-        fixed (float* s = _storage) _offset = (int)((64 - ((nint)s & 63)) & 63) / sizeof(float);
+        _storage = new AlignedFloats(length);
         PackInto(a, m, k, rowStride, colStride, tactic, Data);
     }
 
@@ -69,10 +67,7 @@ public sealed unsafe class PackedGemmWeights
     }
 
     /// <summary>Start of the packed data; valid while this object is alive.</summary>
-    public float* Data
-    {
-        get { fixed (float* s = _storage) return s + _offset; }
-    }
+    public float* Data => _storage.Data;
 
     /// <summary>The panel holding rows [m0, m0 + MR) of K block <paramref name="kb"/>; m0 is a multiple of MR.</summary>
     public float* Panel(int kb, int m0) => Data + (long)kb * BlockK * PaddedM + (long)m0 * KDepth(kb);
