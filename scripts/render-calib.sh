@@ -6,6 +6,8 @@
 #                        (the PP-OCRv4 text detector's input)
 #   cls/calib, cls/val   192x48 single text lines, half of them rotated 180 degrees; the file
 #                        name ends in _0 or _180 (the direction classifier's input and label)
+# Each folder also gets labels.tsv: file name, a tab, and the text drawn (a scene's lines
+# joined by '|', top to bottom), so readers can be scored against what is really there.
 # Usage: scripts/render-calib.sh [COUNT]   (COUNT images per folder, default 300)
 # Idempotent: a folder that already holds COUNT images is left alone. Same COUNT, same files.
 set -euo pipefail
@@ -56,10 +58,11 @@ render_folder() {
   local dir="$out/$kind/$split"
   local have
   have=$( (find "$dir" -name '*.jpg' 2>/dev/null || true) | wc -l)
-  [ "$have" = "$count" ] && return 0
+  [ "$have" = "$count" ] && [ -f "$dir/labels.tsv" ] && return 0
   rm -rf "$dir" && mkdir -p "$dir"
-  local jobs="$dir/.jobs"
+  local jobs="$dir/.jobs" labels="$dir/labels.tsv.part"
   : > "$jobs"
+  : > "$labels"
   for ((i = 0; i < count; i++)); do
     seed $((first_seed + i * 7919))
     local bg bgdark=0 filters ink font
@@ -67,7 +70,7 @@ render_folder() {
     case $bg in 0x303840|0x1c2430) bgdark=1 ;; esac
     r 14; filters="drawbox=c=$bg:t=fill,noise=alls=$((4 + R)):allf=u"
     if [ "$kind" = det ]; then
-      local lines y size
+      local lines y size drawn=""
       r 4; lines=$((3 + R)); r 60; y=$((20 + R))
       for ((l = 0; l < lines; l++)); do
         r 36; size=$((22 + R))
@@ -75,10 +78,12 @@ render_folder() {
         pick_ink
         r ${#font_files[@]}; font=${font_files[$R]}
         r 260; filters+=",drawtext=fontfile=$fonts/$font:text='$TEXT':fontsize=$size:fontcolor=$ink:x=$((10 + R)):y=$y"
+        drawn+="${drawn:+|}$TEXT"
         r 70; y=$((y + size + 20 + R))
         [ $y -gt 590 ] && break
       done
       printf '%s\t%s\t640x640\n' "$dir/$(printf '%04d' "$i").jpg" "$filters" >> "$jobs"
+      printf '%04d.jpg\t%s\n' "$i" "$drawn" >> "$labels"
     else
       local size angle
       r 10; size=$((24 + R)); r 2; angle=$((R * 180))
@@ -88,6 +93,7 @@ render_folder() {
       r 12; filters+=",drawtext=fontfile=$fonts/$font:text='$TEXT':fontsize=$size:fontcolor=$ink:x=$((2 + R)):y=(h-text_h)/2"
       [ $angle = 180 ] && filters+=",hflip,vflip"
       printf '%s\t%s\t192x48\n' "$dir/$(printf '%04d_%d' "$i" "$angle").jpg" "$filters" >> "$jobs"
+      printf '%04d_%d.jpg\t%s\n' "$i" "$angle" "$TEXT" >> "$labels"
     fi
   done
   # shellcheck disable=SC2016
@@ -95,6 +101,7 @@ render_folder() {
     IFS=$'"'"'\t'"'"' read -r file filter size <<< "$1"
     ffmpeg -v error -y -f lavfi -i "color=c=0x808080:s=$size" -vf "$filter" -frames:v 1 -q:v 3 "$file"' _
   rm -f "$jobs"
+  mv "$labels" "$dir/labels.tsv"
 }
 
 render_folder det calib 1001

@@ -7,6 +7,8 @@ cd "$root"
 
 ./scripts/setup.sh || exit 1
 ./scripts/fetch-models.sh || exit 1
+# The rendered scenes several test projects read; made here once, so parallel projects never race to make them.
+./scripts/render-calib.sh 300 >/dev/null || exit 1
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 if ! dotnet build EdgeAgent.sln -c Release -nologo -clp:ErrorsOnly -v:q; then

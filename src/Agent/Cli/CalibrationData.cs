@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Diagnostics;
 using EdgeAgent.Camera.Frames;
 using EdgeAgent.Camera.Processing.Pre;
 using EdgeAgent.Engine;
@@ -16,8 +15,6 @@ namespace EdgeAgent.Agent.Cli;
 /// </summary>
 public sealed class CalibrationData : IReadOnlyList<IReadOnlyDictionary<string, Tensor>>
 {
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".ppm"];
-
     private readonly string[] _files;
     private readonly string _input;
     private readonly int[] _shape;
@@ -38,12 +35,12 @@ public sealed class CalibrationData : IReadOnlyList<IReadOnlyDictionary<string, 
     public static CalibrationData Open(string directory, string input, int[] shape, string preprocess, int count)
     {
         if (!Directory.Exists(directory)) throw new CliUsageException($"calibration folder '{directory}' does not exist");
-        var all = Directory.GetFiles(directory).Where(f => IsImage(f) || f.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+        var all = Directory.GetFiles(directory).Where(f => ImageFile.IsImage(f) || f.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal).ToArray();
         if (all.Length == 0) throw new CliUsageException($"calibration folder '{directory}' holds no .npy or image files (jpg, png, bmp, ppm)");
         var files = count > 0 ? all.Take(count).ToArray() : all;
         Preprocessor? preprocessor = null;
-        if (files.Any(IsImage))
+        if (files.Any(ImageFile.IsImage))
         {
             if (shape.Length != 4 || shape[0] != 1 || shape[1] != 3)
                 throw new CliUsageException($"images calibrate a [1, 3, H, W] input; '{input}' is [{string.Join(", ", shape)}] (give .npy files instead)");
@@ -80,56 +77,16 @@ public sealed class CalibrationData : IReadOnlyList<IReadOnlyDictionary<string, 
 
     private Tensor Load(string file)
     {
-        if (!IsImage(file))
+        if (!ImageFile.IsImage(file))
         {
             var tensor = NpyFile.Read(file);
             if (tensor.Type != DataType.Float32 || !tensor.Shape.AsSpan().SequenceEqual(_shape))
                 throw new CliUsageException($"calibration file '{file}' holds {tensor}; input '{_input}' needs float32[{string.Join("x", _shape)}]");
             return tensor;
         }
-        var (pixels, width, height) = Decode(file);
+        var (pixels, width, height) = ImageFile.Decode(file);
         var data = new float[Engine.Tensors.Tensor.ElementCount(_shape)];
         _preprocessor!.Run(pixels, new FrameGeometry(width, height, PixelFormat.Rgb24), data);
         return Tensor.FromFloats(data, _shape);
-    }
-
-    private static bool IsImage(string file) => ImageExtensions.Contains(Path.GetExtension(file).ToLowerInvariant());
-
-    /// <summary>ffmpeg writes the image as one binary PPM (P6): a small header with the size, then RGB bytes.</summary>
-    private static (byte[] Pixels, int Width, int Height) Decode(string file)
-    {
-        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-v", "error", "-i", file, "-frames:v", "1", "-f", "image2pipe", "-vcodec", "ppm", "-pix_fmt", "rgb24", "-" })
-            psi.ArgumentList.Add(a);
-        Process p;
-        try { p = Process.Start(psi)!; }
-        catch (System.ComponentModel.Win32Exception) { throw new CliUsageException("ffmpeg was not found; calibration images are decoded with it (scripts/setup.sh installs it)"); }
-        using (p)
-        {
-            using var buffer = new MemoryStream();
-            var stderr = p.StandardError.ReadToEndAsync();
-            p.StandardOutput.BaseStream.CopyTo(buffer);
-            p.WaitForExit();
-            var bytes = buffer.ToArray();
-            if (p.ExitCode != 0 || !TryParsePpm(bytes, out int width, out int height, out int offset))
-                throw new CliUsageException($"calibration image '{file}' could not be decoded: {stderr.Result.Trim().Split('\n').LastOrDefault() ?? "no output"}");
-            return (bytes[offset..], width, height);
-        }
-    }
-
-    private static bool TryParsePpm(byte[] b, out int width, out int height, out int offset)
-    {
-        width = height = offset = 0;
-        int pos = 0;
-        string Next()
-        {
-            while (pos < b.Length && char.IsWhiteSpace((char)b[pos])) pos++;
-            int start = pos;
-            while (pos < b.Length && !char.IsWhiteSpace((char)b[pos])) pos++;
-            return System.Text.Encoding.ASCII.GetString(b, start, pos - start);
-        }
-        if (Next() != "P6" || !int.TryParse(Next(), out width) || !int.TryParse(Next(), out height) || Next() != "255") return false;
-        offset = pos + 1;
-        return width > 0 && height > 0 && b.Length - offset == width * height * 3;
     }
 }

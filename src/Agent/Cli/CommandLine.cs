@@ -28,6 +28,7 @@ public static class CommandLine
         root.Subcommands.Add(DevicesCommand.Build(output));
         root.Subcommands.Add(ServiceCommand.Build());
         root.Subcommands.Add(FleetCommands.Build(output));
+        root.Subcommands.Add(OcrCommand.Build(output));
         return root;
     }
 
