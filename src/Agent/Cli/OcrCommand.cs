@@ -66,7 +66,7 @@ public static class OcrCommand
         var clock = Stopwatch.StartNew();
         var backend = EngineSource.Backend(backendName, threads, precision);
         string built = backend is Engine.Backends.Cuda.CudaBackend cuda ? cuda.Precision : "fp32";
-        using var reader = OcrCascade.Build(models, backend, options, threads, timingCache, autotune, built, progress);
+        using var reader = OcrCascade.Build(models, options, new ProfiledModel.BuildSettings(backend, threads, timingCache, autotune, built, progress));
         progress($"engines built in {clock.Elapsed.TotalSeconds:0.0} s on {backend.Fingerprint.Backend}");
         foreach (var file in files)
         {

@@ -97,6 +97,16 @@ public static class AgentConfiguration
         // A missing Model:Onnx is not an error: a freshly installed device may wait for its first deployment.
         if (o.Model.Postprocess is not ("text" or "classification" or "none"))
             throw new AgentConfigException($"Model:Postprocess '{o.Model.Postprocess}' is not text, classification or none");
+        if (o.Model.Recognizer is { Length: > 0 } recognizer)
+        {
+            if (o.Model.Postprocess != "text")
+                throw new AgentConfigException($"Model:Recognizer reads text boxes; it needs Model:Postprocess text, not {o.Model.Postprocess}");
+            foreach (var (setting, path) in new[] { ("Model:Recognizer", recognizer), ("Model:Classifier", o.Model.Classifier), ("Model:Dictionary", o.Model.DictionaryPath) })
+                if (path is { Length: > 0 } && !File.Exists(path))
+                    throw new AgentConfigException($"{setting} '{path}' does not exist");
+        }
+        else if (o.Model.Classifier is { Length: > 0 } || o.Model.Dictionary is { Length: > 0 })
+            throw new AgentConfigException("Model:Classifier and Model:Dictionary belong to a Model:Recognizer, which is not set");
         try
         {
             o.Model.Preprocess.ToConfig();

@@ -61,6 +61,16 @@ public sealed class ModelSection
     public string Version { get; set; } = "1";
     /// <summary>text (DB text detection) | classification | none.</summary>
     public string Postprocess { get; set; } = "none";
+    /// <summary>With Postprocess text: a PP-OCR recognizer (ONNX) that reads the text in every box, built on this device at start.</summary>
+    public string? Recognizer { get; set; }
+    /// <summary>With a recognizer: the PP-OCR direction classifier (ONNX) that turns upside-down lines over first; none when unset.</summary>
+    public string? Classifier { get; set; }
+    /// <summary>The recognizer's character dictionary; ppocr_keys_v1.txt beside the recognizer when unset.</summary>
+    public string? Dictionary { get; set; }
+
+    /// <summary>The dictionary the recognizer reads with (configured, or the default beside it).</summary>
+    public string? DictionaryPath => Dictionary is { Length: > 0 } d ? d
+        : Recognizer is { Length: > 0 } r ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(r))!, "ppocr_keys_v1.txt") : null;
     public PreprocessSection Preprocess { get; set; } = new();
 }
 

@@ -86,6 +86,7 @@ public sealed class InferenceWorker(AgentOptions options, ServingState state, De
         output.Version = engine.Version;
         output.EngineId = engine.EngineId;
         output.Geometry = engine.Preprocessor.GeometryFor(info.Width, info.Height);
+        if (results.ReadsText) output.CopyPixels(frame.Pixels, info.Geometry);
         if (state.Shadow is { } shadow && shadow.Version == engine.Version && shadow.ShouldSample(info.Id))
             shadow.Prepare(frame.Pixels, info.Geometry, output.SampleForShadow(shadow));
         else

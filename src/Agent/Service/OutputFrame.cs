@@ -1,3 +1,4 @@
+using EdgeAgent.Camera.Frames;
 using EdgeAgent.Camera.Processing.Pre;
 
 namespace EdgeAgent.Agent.Service;
@@ -28,6 +29,20 @@ public sealed class OutputFrame
     }
 
     public ReadOnlySpan<float> Values => Data.AsSpan(0, Length);
+
+    private byte[] _pixels = [];
+
+    /// <summary>The camera frame the output came from, when a later stage reads it (text lines are cut out of it).</summary>
+    public ReadOnlySpan<byte> Pixels => _pixels.AsSpan(0, Source.ByteCount);
+
+    public FrameGeometry Source { get; private set; }
+
+    public void CopyPixels(ReadOnlySpan<byte> pixels, FrameGeometry geometry)
+    {
+        if (_pixels.Length < geometry.ByteCount) _pixels = new byte[geometry.ByteCount];
+        pixels[..geometry.ByteCount].CopyTo(_pixels);
+        Source = geometry;
+    }
 
     /// <summary>The reference to compare this frame with, when the frame was sampled for shadow comparison.</summary>
     public ShadowReference? Shadow { get; private set; }

@@ -29,6 +29,7 @@ public sealed class ResultStage : IDisposable
     private readonly ServingState _state;
     private readonly ILogger _log;
     private readonly DbPostprocessor? _text;
+    private readonly Ocr.TextLineReader? _lines;
     private readonly StreamWriter? _jsonl;
     private readonly SerialDevice? _serialDevice;
     private readonly SerialResultWriter? _serial;
@@ -45,6 +46,17 @@ public sealed class ResultStage : IDisposable
         _ready = new BlockingCollection<OutputFrame>(capacity);
         for (int i = 0; i < capacity; i++) _free.Add(new OutputFrame());
         if (options.Model.Postprocess == "text") _text = new DbPostprocessor(new DbOptions());
+        if (_text is not null && options.Model.Recognizer is { Length: > 0 } recognizer)
+        {
+            // Built here, once, for this device: the served detector can change over the air, the reader stays.
+            var clock = Stopwatch.StartNew();
+            var factory = new Engines.EngineFactory(options.Engine, options.Model.Preprocess.ToConfig());
+            var settings = new Ocr.ProfiledModel.BuildSettings(factory.Backend(options.Engine.Threads), options.Engine.Threads,
+                Autotune: options.Engine.Autotune, Progress: step => log.LogInformation("text reader: {Step}", step));
+            _lines = Ocr.TextLineReader.Build(options.Model.Classifier is { Length: > 0 } c ? c : null, recognizer, options.Model.DictionaryPath!,
+                new Ocr.OcrOptions { UseClassifier = options.Model.Classifier is { Length: > 0 } }, settings);
+            log.LogInformation("text reader ready in {Seconds:0.0} s", clock.Elapsed.TotalSeconds);
+        }
         if (options.Pipeline.ResultsJsonl is { Length: > 0 } path)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -56,6 +68,9 @@ public sealed class ResultStage : IDisposable
             _serial = new SerialResultWriter(_serialDevice, ResultTemplate.Parse(options.Pipeline.SerialTemplate));
         }
     }
+
+    /// <summary>Whether frames must carry their camera pixels here (the text in each box is read from them).</summary>
+    public bool ReadsText => _lines is not null;
 
     /// <summary>Result lines written to the serial port.</summary>
     public long SerialLines => _serial?.LinesWritten ?? 0;
@@ -101,15 +116,24 @@ public sealed class ResultStage : IDisposable
         result.CapturedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow - age);
         double confidence = 0;
         string label = "";
+        string? text = null;
         int classId = -1, count = 0;
         if (_text is not null && frame.Shape.Length == 4)
         {
-            var boxes = _text.Run(frame.Values, frame.Shape[3], frame.Shape[2], frame.Geometry);
+            var boxes = _text.Run(frame.Values, frame.Shape[3], frame.Shape[2], frame.Geometry).ToList();
             var regions = new TextRegions();
             float w = frame.Geometry.SourceWidth, h = frame.Geometry.SourceHeight;
-            foreach (var box in boxes)
+            IReadOnlyList<Ocr.ReadLine>? read = null;
+            if (_lines is not null)
             {
-                var region = new TextRegion { Score = box.Score };
+                Ocr.OcrCascade.SortForReading(boxes);
+                read = _lines.Read(frame.Pixels, frame.Source, boxes);
+                text = string.Join(" | ", read.Select(l => l.Text));
+            }
+            for (int i = 0; i < boxes.Count; i++)
+            {
+                var box = boxes[i];
+                var region = new TextRegion { Score = box.Score, Text = read?[i].Text ?? "" };
                 foreach (var c in box.Corners) region.Polygon.Add(new Point { X = Math.Clamp(c.X / w, 0, 1), Y = Math.Clamp(c.Y / h, 0, 1) });
                 regions.Items.Add(region);
                 confidence = Math.Max(confidence, box.Score);
@@ -148,7 +172,7 @@ public sealed class ResultStage : IDisposable
             try
             {
                 _serial.Write(new ResultFields(frame.FrameId, label, (float)confidence, classId, Count: count,
-                    TimeUnixMs: result.CapturedAt.ToDateTimeOffset().ToUnixTimeMilliseconds()));
+                    TimeUnixMs: result.CapturedAt.ToDateTimeOffset().ToUnixTimeMilliseconds(), Text: text));
             }
             catch (IOException e)
             {
@@ -161,6 +185,7 @@ public sealed class ResultStage : IDisposable
 
     public void Dispose()
     {
+        _lines?.Dispose();
         _jsonl?.Dispose();
         _serialDevice?.Dispose();
         _free.Dispose();

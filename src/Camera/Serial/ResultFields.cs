@@ -9,4 +9,5 @@ public readonly record struct ResultFields(
     long TriggerId = 0,
     int Count = 0,
     long TimeUnixMs = 0,
-    string? Tag = null);
+    string? Tag = null,
+    string? Text = null);

@@ -6,7 +6,7 @@ namespace EdgeAgent.Camera.Serial;
 /// <summary>
 /// A result line for a PLC or microcontroller, e.g. <c>REJECT {frameId} {label} {score:F2}\n</c>.
 /// Placeholders: frameId, triggerId, label, classId, score, count, time (Unix ms), tag (the
-/// trigger's payload); numbers take a .NET format after ':'. Escapes: \n \r \t \\ and {{ }}.
+/// trigger's payload), text (the lines read in a frame, joined by " | "); numbers take a .NET format after ':'. Escapes: \n \r \t \\ and {{ }}.
 /// The template is checked once when parsed; formatting then writes UTF-8 into a span without
 /// allocating.
 /// </summary>
@@ -14,11 +14,11 @@ public sealed class ResultTemplate
 {
     public const int MaxLength = 1024;
 
-    private static readonly string[] Fields = ["frameId", "triggerId", "label", "classId", "score", "count", "time", "tag"];
+    private static readonly string[] Fields = ["frameId", "triggerId", "label", "classId", "score", "count", "time", "tag", "text"];
 
     private readonly Segment[] _segments;
 
-    private enum Kind { Literal, FrameId, TriggerId, Label, ClassId, Score, Count, Time, Tag }
+    private enum Kind { Literal, FrameId, TriggerId, Label, ClassId, Score, Count, Time, Tag, Text }
 
     private sealed record Segment(Kind Kind, byte[]? Literal, string? Format);
 
@@ -106,11 +106,12 @@ public sealed class ResultTemplate
             "count" => Kind.Count,
             "time" => Kind.Time,
             "tag" => Kind.Tag,
+            "text" => Kind.Text,
             _ => throw Bad(template, at, $"has an unknown placeholder {{{name}}}; use {string.Join(", ", Fields.Select(f => "{" + f + "}"))}"),
         };
         if (format is not null)
         {
-            if (kind is Kind.Label or Kind.Tag)
+            if (kind is Kind.Label or Kind.Tag or Kind.Text)
                 throw Bad(template, at, $"formats {{{name}}}, which is text; only numbers take a format");
             try
             {
@@ -146,6 +147,7 @@ public sealed class ResultTemplate
                 Kind.Score => fields.Score.TryFormat(destination[n..], out written, s.Format ?? "0.###", CultureInfo.InvariantCulture),
                 Kind.Label => TryText(fields.Label, destination[n..], out written),
                 Kind.Tag => TryText(fields.Tag, destination[n..], out written),
+                Kind.Text => TryText(fields.Text, destination[n..], out written),
                 _ => throw new InvalidOperationException(),
             };
             if (!ok)

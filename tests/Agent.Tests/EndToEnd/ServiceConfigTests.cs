@@ -23,6 +23,10 @@ public sealed class ServiceConfigTests
     [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\" }, \"Mqtt\": { \"Broker\": \"mqtts://b\", \"CertFile\": \"/proc/version\" } }", "together")]
     [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\" }, \"Telemetry\": { \"IntervalSeconds\": \"often\" } }", "IntervalSeconds")]
     [InlineData("{ \"DeviceId\": ", "not valid JSON")]
+    [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\", \"Postprocess\": \"text\", \"Recognizer\": \"/nonexistent/rec.onnx\" } }", "Model:Recognizer '/nonexistent/rec.onnx' does not exist")]
+    [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\", \"Postprocess\": \"classification\", \"Recognizer\": \"/proc/version\" } }", "needs Model:Postprocess text")]
+    [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\", \"Postprocess\": \"text\", \"Recognizer\": \"/proc/version\" } }", "Model:Dictionary '/proc/ppocr_keys_v1.txt' does not exist")]
+    [InlineData("{ \"DeviceId\": \"d1\", \"Model\": { \"Id\": \"m\", \"Classifier\": \"/proc/version\" } }", "which is not set")]
     public void ABadSettingIsNamedInOneLine(string json, string named)
     {
         string dir = Directory.CreateTempSubdirectory("edgeagent-config-").FullName;

@@ -16,7 +16,7 @@ public sealed class OcrCascadeFixture : IDisposable
 
     public OcrCascade Cascade { get; }
 
-    public OcrCascadeFixture() => Cascade = OcrCascade.Build(Models, new CpuBackend(), new OcrOptions(), autotune: false);
+    public OcrCascadeFixture() => Cascade = OcrCascade.Build(Models, new OcrOptions(), new ProfiledModel.BuildSettings(new CpuBackend(), Autotune: false));
 
     public void Dispose() => Cascade.Dispose();
 }
@@ -84,8 +84,8 @@ public sealed class OcrCascadeTests(OcrCascadeFixture fixture, ITestOutputHelper
     [Fact]
     public void Matches_the_same_cascade_run_on_onnx_runtime()
     {
-        using var ort = new OcrCascade(new OcrOptions(), new OrtOcrModel(fixture.Models.Detector), new OrtOcrModel(fixture.Models.Classifier),
-            new OrtOcrModel(fixture.Models.Recognizer), CtcDecoder.FromDictionary(fixture.Models.Dictionary));
+        using var ort = new OcrCascade(new OcrOptions(), new OrtOcrModel(fixture.Models.Detector), new TextLineReader(new OcrOptions(),
+            new OrtOcrModel(fixture.Models.Classifier), new OrtOcrModel(fixture.Models.Recognizer), CtcDecoder.FromDictionary(fixture.Models.Dictionary)));
         var ours = new List<(IEnumerable<string>, IEnumerable<string>)>();
         var theirs = new List<(IEnumerable<string>, IEnumerable<string>)>();
         int same = 0, total = 0;

@@ -113,6 +113,14 @@ public class ResultTemplateTests
     }
 
     [Fact]
+    public void The_text_read_in_a_frame_prints_as_one_line()
+    {
+        var t = ResultTemplate.Parse("READ {frameId} {count} {text}\n");
+        Assert.Equal("READ 7 2 LOT 42 | 2026-04-10\n", t.FormatToString(new ResultFields(7, "text", 0.9f, Count: 2, Text: "LOT 42 | 2026-04-10")));
+        Assert.Equal("READ 8 0 a b\n", t.FormatToString(new ResultFields(8, "text", 0, Text: "a\nb")));
+    }
+
+    [Fact]
     public void Too_small_buffer_reports_it_and_formatting_allocates_nothing()
     {
         var t = ResultTemplate.Parse("REJECT {frameId} {label} {score:F3}\\n");
@@ -132,6 +140,7 @@ public class ResultTemplateTests
     [InlineData("REJECT {frameId", "never closed")]
     [InlineData("REJECT frameId}", "without '{'")]
     [InlineData("REJECT {label:F2}", "only numbers take a format")]
+    [InlineData("REJECT {text:F2}", "only numbers take a format")]
     [InlineData("REJECT {score:Q9}", "invalid number format")]
     [InlineData("REJECT \\x", "unknown escape")]
     [InlineData("REJECT \\", "lone backslash")]
