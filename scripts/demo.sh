@@ -40,6 +40,16 @@ echo "== edgeagent engine bench"
 echo
 echo "The probability map and the engine are in $out."
 
+# ---- Reading text: detector, direction classifier and recognizer on a rendered label ----------
+echo
+echo "== edgeagent ocr (PP-OCR detector -> line crops -> direction classifier -> recognizer)"
+fonts=/usr/share/fonts/truetype/dejavu
+ffmpeg -v error -y -f lavfi -i "color=c=0xf2efe6:s=640x360" -frames:v 1 \
+  -vf "drawtext=fontfile=$fonts/DejaVuSans-Bold.ttf:text='LOT 4417-B':fontsize=44:fontcolor=0x101010:x=40:y=60,drawtext=fontfile=$fonts/DejaVuSansMono.ttf:text='EXPIRY 2027-03-31':fontsize=36:fontcolor=0x202060:x=40:y=160,drawtext=fontfile=$fonts/DejaVuSerif.ttf:text='NET 250 g':fontsize=40:fontcolor=0x602010:x=40:y=250" \
+  "$out/label.png"
+"$edgeagent" ocr --image "$out/label.png" --models "$root/.cache/models" --backend cpu --no-autotune --annotate "$out/ocr" 2>/dev/null
+echo "(boxes and text drawn: $out/ocr/label.png)"
+
 # ---- The agent: a device serving the detector, updated over the air mid-run -------------------
 echo
 echo "== edgeagent run: a device serving the detector on a synthetic 640x480 camera"
