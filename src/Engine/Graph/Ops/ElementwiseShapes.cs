@@ -11,6 +11,54 @@ internal static class ElementwiseShapes
         ctx.SetOutput(0, ctx.InputType(0), ctx.InputShape(0));
     }
 
+    /// <summary>ONNX Gelu: checks the <c>approximate</c> attribute.</summary>
+    public static void Gelu(ShapeContext ctx)
+    {
+        Activation.GeluUsesTanh(ctx.Node);
+        SameAsInput(ctx);
+    }
+
+    /// <summary>IsNaN, IsInf: a bool per element of a float input.</summary>
+    public static void FloatTest(ShapeContext ctx)
+    {
+        ctx.RequireInputShape(0);
+        if (!ctx.InputType(0).IsFloat() && ctx.InputType(0) != DataType.Undefined)
+            throw ctx.Error($"the input must be a float tensor, not {ctx.InputType(0).Name()}");
+        ctx.SetOutput(0, DataType.Bool, ctx.InputShape(0));
+    }
+
+    /// <summary>PRelu: the slope broadcasts to X (unidirectionally), the output has X's shape.</summary>
+    public static void PRelu(ShapeContext ctx)
+    {
+        CheckSameType(ctx, 0, 1, allowDifferent: false);
+        var x = ctx.RequireInputShape(0);
+        var slope = ctx.RequireInputShape(1);
+        if (x is { IsStatic: true } && slope is { IsStatic: true } && !Broadcasting.Shape(ctx, x, slope)!.Equals(x))
+            throw ctx.Error($"slope {slope} does not broadcast to the input {x}");
+        ctx.SetOutput(0, ctx.InputType(0), x);
+    }
+
+    /// <summary>Max, Min, Sum, Mean: one or more inputs of one type, broadcast together.</summary>
+    public static void Variadic(ShapeContext ctx)
+    {
+        if (ctx.InputCount == 0) throw ctx.Error("needs at least one input");
+        for (int i = 1; i < ctx.InputCount; i++) CheckSameType(ctx, 0, i, allowDifferent: false);
+        if (ctx.Node.OpType is "Sum" or "Mean" && ctx.InputType(0) is not (DataType.Float32 or DataType.Float16 or DataType.Float64 or DataType.Undefined))
+            throw ctx.Error($"{ctx.Node.OpType} takes float tensors, not {ctx.InputType(0).Name()}");
+        var shapes = Enumerable.Range(0, ctx.InputCount).Select(ctx.RequireInputShape).ToArray();
+        ctx.SetOutput(0, ctx.InputType(0), Broadcasting.Shape(ctx, shapes));
+    }
+
+    /// <summary>Mod: integer or float operands of one type; floats need <c>fmod</c> = 1 (C's fmod).</summary>
+    public static void Mod(ShapeContext ctx)
+    {
+        CheckSameType(ctx, 0, 1, allowDifferent: false);
+        long fmod = ctx.Node.GetInt("fmod", 0);
+        if (fmod is not (0 or 1)) throw ctx.Error($"fmod must be 0 or 1, not {fmod}");
+        if (fmod == 0 && ctx.InputType(0).IsFloat()) throw ctx.Error("Mod of float tensors needs fmod=1");
+        ctx.SetOutput(0, ctx.InputType(0), Broadcasting.Shape(ctx, ctx.RequireInputShape(0), ctx.RequireInputShape(1)));
+    }
+
     public static void Dropout(ShapeContext ctx)
     {
         ctx.SetOutput(0, ctx.InputType(0), ctx.InputShape(0));

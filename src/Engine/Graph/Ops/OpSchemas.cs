@@ -12,7 +12,7 @@ public static class OpSchemas
 
     public static bool IsSupported(Node node) =>
         node.Domain == FusedOps.Domain ? FusedOps.Names.Contains(node.OpType)
-        : node.Domain == "" && !FusedOps.Names.Contains(node.OpType) && Table.ContainsKey(node.OpType);
+        : node.Domain == "" && (!FusedOps.Names.Contains(node.OpType) || FusedOps.AlsoOnnx.Contains(node.OpType)) && Table.ContainsKey(node.OpType);
 
     public static OpSchema Get(string opType) =>
         Table.TryGetValue(opType, out var schema) ? schema : throw new InvalidOperationException($"no schema for {opType}");
@@ -41,10 +41,17 @@ public static class OpSchemas
         Add(ElementwiseShapes.SameAsInput,
             "Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Sqrt", "Exp", "Log",
             "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Identity", "Clip", "Softmax", "Not",
-            "BatchNormalization", "LayerNormalization");
+            "BatchNormalization", "LayerNormalization",
+            "Sign", "Round", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh",
+            "Elu", "Selu", "Celu", "Softplus", "Softsign", "Mish", "Shrink", "ThresholdedRelu");
+        Add(ElementwiseShapes.Gelu, "Gelu"); // ONNX's (opset 20) and the optimizer's, which is its erf form
+        Add(ElementwiseShapes.FloatTest, "IsNaN", "IsInf");
+        Add(ElementwiseShapes.PRelu, "PRelu");
+        Add(ElementwiseShapes.Variadic, "Max", "Min", "Sum", "Mean");
+        Add(ElementwiseShapes.Mod, "Mod");
         Add(ElementwiseShapes.Dropout, "Dropout");
         Add(ElementwiseShapes.Arithmetic, "Add", "Sub", "Mul", "Div", "Pow");
-        Add(ElementwiseShapes.Comparison, "Equal", "Less", "Greater", "And");
+        Add(ElementwiseShapes.Comparison, "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And", "Or", "Xor");
         Add(ElementwiseShapes.Where, "Where");
         Add(ElementwiseShapes.Cast, "Cast");
         Add(QuantizeShapes.Quantize, "QuantizeLinear");
@@ -74,7 +81,7 @@ public static class OpSchemas
         Add(FusedOps.FusedConvShape, FusedOps.FusedConv);
         Add(FusedOps.FusedGemmShape, FusedOps.FusedGemm);
         Add(FusedOps.FusedMatMulShape, FusedOps.FusedMatMul);
-        Add(ElementwiseShapes.SameAsInput, FusedOps.Silu, FusedOps.Gelu);
+        Add(ElementwiseShapes.SameAsInput, FusedOps.Silu);
         Add(QuantizedOps.QConvShape, QuantizedOps.QConv);
         return table;
     }
