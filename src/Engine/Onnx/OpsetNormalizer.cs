@@ -8,11 +8,11 @@ namespace EdgeAgent.Engine.Onnx;
 /// each implement one semantics per op: attributes that later opsets moved to inputs become
 /// constant inputs (Clip min/max, Slice, Squeeze/Unsqueeze/Reduce axes, Split sizes, Pad),
 /// Upsample and opset-10 Resize become opset-11 Resize, Constant's value_* attributes become
-/// one <c>value</c> tensor, and opset &lt; 13 Softmax is marked with its flattening behaviour.
+/// one <c>value</c> tensor, and opset &lt; 13 Softmax, LogSoftmax and Hardmax are marked with their flattening behaviour.
 /// </summary>
 public static class OpsetNormalizer
 {
-    /// <summary>Marks Softmax nodes from opset &lt; 13, which flatten to 2-D at <c>axis</c>.</summary>
+    /// <summary>Marks Softmax, LogSoftmax and Hardmax nodes from opset &lt; 13, which flatten to 2-D at <c>axis</c>.</summary>
     public const string LegacySoftmaxAttribute = "legacy_flatten";
 
     /// <summary>
@@ -46,7 +46,8 @@ public static class OpsetNormalizer
                 case "ReduceSum" when opset < 13:
                     MoveToInput(graph, node, 1, "axes", a => Ints(a.Ints));
                     break;
-                case "ReduceMean" or "ReduceMax" or "ReduceMin" or "ReduceProd" when opset < 18:
+                case "ReduceMean" or "ReduceMax" or "ReduceMin" or "ReduceProd" or "ReduceL1" or "ReduceL2"
+                    or "ReduceLogSum" or "ReduceLogSumExp" or "ReduceSumSquare" when opset < 18:
                     MoveToInput(graph, node, 1, "axes", a => Ints(a.Ints));
                     break;
                 case "Split" when opset < 13:
@@ -63,7 +64,7 @@ public static class OpsetNormalizer
                     SetDefault(node, "coordinate_transformation_mode", "asymmetric");
                     SetDefault(node, "nearest_mode", LegacyNearestMode);
                     break;
-                case "Softmax" when opset < 13:
+                case "Softmax" or "LogSoftmax" or "Hardmax" when opset < 13:
                     node.SetAttribute(NodeAttribute.Of(LegacySoftmaxAttribute, 1L));
                     if (!node.HasAttribute("axis")) node.SetAttribute(NodeAttribute.Of("axis", 1L));
                     break;

@@ -11,6 +11,29 @@ internal static class ElementwiseShapes
         ctx.SetOutput(0, ctx.InputType(0), ctx.InputShape(0));
     }
 
+    /// <summary>LogSoftmax, Hardmax, LpNormalization: same shape, an axis in range (and LpNormalization's p 1 or 2).</summary>
+    public static void AlongAxis(ShapeContext ctx)
+    {
+        if (ctx.RequireInputShape(0) is { } x) ctx.NormalizeAxis(ctx.Node.GetInt("axis", -1), Math.Max(1, x.Rank));
+        if (ctx.Node.OpType == "LpNormalization" && ctx.Node.GetInt("p", 2) is var p && p is not (1 or 2))
+            throw ctx.Error($"p must be 1 or 2, not {p}");
+        SameAsInput(ctx);
+    }
+
+    /// <summary>CumSum: same shape; the axis is a one-element integer input, checked when constant.</summary>
+    public static void CumSum(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        if (!ctx.HasInput(1)) throw ctx.Error("input 1 (axis) is required");
+        if (!ctx.InputType(1).IsInteger()) throw ctx.Error($"axis must be an integer tensor, not {ctx.InputType(1).Name()}");
+        if (ctx.ConstantInts(1) is { } axis)
+        {
+            if (axis.Length != 1) throw ctx.Error($"axis must hold one value, not {axis.Length}");
+            if (x is not null) ctx.NormalizeAxis(axis[0], x.Rank);
+        }
+        ctx.SetOutput(0, ctx.InputType(0), x);
+    }
+
     /// <summary>ONNX Gelu: checks the <c>approximate</c> attribute.</summary>
     public static void Gelu(ShapeContext ctx)
     {

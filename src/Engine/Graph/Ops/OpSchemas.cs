@@ -62,7 +62,11 @@ public static class OpSchemas
         Add(LinearShapes.ConvTranspose, "ConvTranspose");
         Add(LinearShapes.Pool, "MaxPool", "AveragePool");
         Add(LinearShapes.GlobalPool, "GlobalAveragePool", "GlobalMaxPool");
-        Add(LinearShapes.Reduce, "ReduceMean", "ReduceSum", "ReduceMax");
+        Add(LinearShapes.Reduce, "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+            "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare");
+        Add(LinearShapes.ArgReduce, "ArgMax", "ArgMin");
+        Add(ElementwiseShapes.AlongAxis, "LogSoftmax", "Hardmax", "LpNormalization");
+        Add(ElementwiseShapes.CumSum, "CumSum");
         Add(LayoutShapes.Flatten, "Flatten");
         Add(LayoutShapes.Reshape, "Reshape");
         Add(LayoutShapes.Transpose, "Transpose");

@@ -4,7 +4,7 @@ using EdgeAgent.Engine.Tensors;
 
 namespace EdgeAgent.Engine.Backends.Reference.Kernels;
 
-/// <summary>BatchNormalization (inference), LayerNormalization and Softmax.</summary>
+/// <summary>BatchNormalization (inference), LayerNormalization, Softmax and the other normalizations along an axis.</summary>
 internal static class NormalizationKernels
 {
     public static Tensor[] BatchNormalization(Node node, Tensor?[] inputs)
@@ -67,41 +67,93 @@ internal static class NormalizationKernels
             new Tensor(DataType.Float32, statShape, means), new Tensor(DataType.Float32, statShape, invStd)];
     }
 
-    public static Tensor[] Softmax(Node node, Tensor?[] inputs)
+    public static Tensor[] Softmax(Node node, Tensor?[] inputs) => AlongAxis(node, inputs, Softmax);
+    public static Tensor[] LogSoftmax(Node node, Tensor?[] inputs) => AlongAxis(node, inputs, LogSoftmax);
+    public static Tensor[] Hardmax(Node node, Tensor?[] inputs) => AlongAxis(node, inputs, Hardmax);
+
+    /// <summary>One row along the normalized axis: <c>count</c> elements <c>stride</c> apart from <c>start</c>.</summary>
+    private delegate void RowOp(float[] src, float[] dst, int start, int count, int stride);
+
+    /// <summary>
+    /// Applies <paramref name="row"/> to every row along <c>axis</c> (Softmax, LogSoftmax, Hardmax).
+    /// Opset &lt; 13 forms (marked by the normalizer) flatten the input to 2-D at axis and treat each
+    /// flattened row as one.
+    /// </summary>
+    private static Tensor[] AlongAxis(Node node, Tensor?[] inputs, RowOp row)
     {
         var x = node.Required(inputs, 0);
         var src = node.FloatsOf(x);
         var dst = new float[src.Length];
         int axis = node.Axis(node.GetInt("axis", -1), Math.Max(1, x.Rank));
-        int outer, size, inner;
+        int outer = Strides.Product(x.Shape.AsSpan(0, Math.Min(axis, x.Rank))), size, inner;
         if (node.GetInt(OpsetNormalizer.LegacySoftmaxAttribute, 0) != 0)
         {
-            // Opset < 13: the input is flattened to 2-D at axis and normalized over each row.
-            outer = Strides.Product(x.Shape.AsSpan(0, axis));
             size = Strides.Product(x.Shape.AsSpan(axis));
             inner = 1;
         }
         else
         {
-            outer = Strides.Product(x.Shape.AsSpan(0, axis));
             size = x.Rank == 0 ? 1 : x.Shape[axis];
             inner = Strides.Product(x.Shape.AsSpan(axis + 1));
         }
         for (int o = 0; o < outer; o++)
-        for (int i = 0; i < inner; i++)
-        {
-            int baseIndex = o * size * inner + i;
-            float max = float.NegativeInfinity;
-            for (int j = 0; j < size; j++) max = MathF.Max(max, src[baseIndex + j * inner]);
-            double sum = 0;
-            for (int j = 0; j < size; j++)
-            {
-                float e = MathF.Exp(src[baseIndex + j * inner] - max);
-                dst[baseIndex + j * inner] = e;
-                sum += e;
-            }
-            for (int j = 0; j < size; j++) dst[baseIndex + j * inner] = (float)(dst[baseIndex + j * inner] / sum);
-        }
+            for (int i = 0; i < inner; i++) row(src, dst, o * size * inner + i, size, inner);
         return [new Tensor(DataType.Float32, x.Shape, dst)];
+    }
+
+    private static float RowMax(float[] src, int start, int count, int stride)
+    {
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < count; j++) max = MathF.Max(max, src[start + j * stride]);
+        return max;
+    }
+
+    private static void Softmax(float[] src, float[] dst, int start, int count, int stride)
+    {
+        float max = RowMax(src, start, count, stride);
+        double sum = 0;
+        for (int j = 0; j < count; j++)
+        {
+            float e = MathF.Exp(src[start + j * stride] - max);
+            dst[start + j * stride] = e;
+            sum += e;
+        }
+        for (int j = 0; j < count; j++) dst[start + j * stride] = (float)(dst[start + j * stride] / sum);
+    }
+
+    private static void LogSoftmax(float[] src, float[] dst, int start, int count, int stride)
+    {
+        float max = RowMax(src, start, count, stride);
+        double sum = 0;
+        for (int j = 0; j < count; j++) sum += Math.Exp(src[start + j * stride] - max);
+        double log = Math.Log(sum);
+        for (int j = 0; j < count; j++) dst[start + j * stride] = (float)(src[start + j * stride] - max - log);
+    }
+
+    /// <summary>1 at the first maximum of the row, 0 elsewhere.</summary>
+    private static void Hardmax(float[] src, float[] dst, int start, int count, int stride)
+    {
+        int best = 0;
+        for (int j = 1; j < count; j++)
+            if (src[start + j * stride] > src[start + best * stride]) best = j;
+        if (count > 0) dst[start + best * stride] = 1;
+    }
+
+    /// <summary>LpNormalization: x divided by its L1 (p = 1) or L2 (p = 2) norm along axis.</summary>
+    public static Tensor[] LpNormalization(Node node, Tensor?[] inputs)
+    {
+        long p = node.GetInt("p", 2);
+        if (p is not (1 or 2)) throw node.Fail($"p must be 1 or 2, not {p}");
+        return AlongAxis(node, inputs, (src, dst, start, count, stride) =>
+        {
+            double norm = 0;
+            for (int j = 0; j < count; j++)
+            {
+                float v = src[start + j * stride];
+                norm += p == 1 ? Math.Abs(v) : (double)v * v;
+            }
+            if (p == 2) norm = Math.Sqrt(norm);
+            for (int j = 0; j < count; j++) dst[start + j * stride] = norm == 0 ? 0 : (float)(src[start + j * stride] / norm);
+        });
     }
 }
