@@ -8,12 +8,19 @@ namespace EdgeAgent.Engine.Onnx;
 /// each implement one semantics per op: attributes that later opsets moved to inputs become
 /// constant inputs (Clip min/max, Slice, Squeeze/Unsqueeze/Reduce axes, Split sizes, Pad),
 /// Upsample and opset-10 Resize become opset-11 Resize, Constant's value_* attributes become
-/// one <c>value</c> tensor, and opset &lt; 13 Softmax, LogSoftmax and Hardmax are marked with their flattening behaviour.
+/// one <c>value</c> tensor, opset &lt; 13 Softmax, LogSoftmax and Hardmax are marked with their flattening behaviour, and
+/// opset &lt; 21 GroupNormalization with its per-group scale and bias.
 /// </summary>
 public static class OpsetNormalizer
 {
     /// <summary>Marks Softmax, LogSoftmax and Hardmax nodes from opset &lt; 13, which flatten to 2-D at <c>axis</c>.</summary>
     public const string LegacySoftmaxAttribute = "legacy_flatten";
+
+    /// <summary>
+    /// Marks GroupNormalization nodes from opset &lt; 21, whose scale and bias hold one value per
+    /// group; from opset 21 on they hold one per channel.
+    /// </summary>
+    public const string LegacyGroupAffineAttribute = "legacy_affine_per_group";
 
     /// <summary>
     /// Opset-10 Resize's nearest rounding: down when upsampling, up when downsampling (ONNX's
@@ -63,6 +70,9 @@ public static class OpsetNormalizer
                     node.Inputs.Insert(1, null);
                     SetDefault(node, "coordinate_transformation_mode", "asymmetric");
                     SetDefault(node, "nearest_mode", LegacyNearestMode);
+                    break;
+                case "GroupNormalization" when opset < 21:
+                    node.SetAttribute(NodeAttribute.Of(LegacyGroupAffineAttribute, 1L));
                     break;
                 case "Softmax" or "LogSoftmax" or "Hardmax" when opset < 13:
                     node.SetAttribute(NodeAttribute.Of(LegacySoftmaxAttribute, 1L));

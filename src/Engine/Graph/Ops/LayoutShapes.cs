@@ -294,4 +294,56 @@ internal static class LayoutShapes
         if (!ctx.HasInput(2) && !ctx.HasInput(3)) throw ctx.Error("needs scales or sizes");
         ctx.SetOutput(0, ctx.InputType(0), new TensorShape(Enumerable.Repeat(Dim.Unknown, x.Rank)));
     }
+
+    public static void Tile(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        if (!ctx.HasInput(1)) throw ctx.Error("input 1 (repeats) is required");
+        var repeats = ctx.InputValues(1);
+        if (x is null) { ctx.SetOutput(0, ctx.InputType(0), null); return; }
+        if (repeats is null) { ctx.SetOutput(0, ctx.InputType(0), new TensorShape(Enumerable.Repeat(Dim.Unknown, x.Rank))); return; }
+        if (repeats.Length != x.Rank) throw ctx.Error($"{repeats.Length} repeats for a rank-{x.Rank} input");
+        if (repeats.Any(r => r.IsKnown && r.Value < 0)) throw ctx.Error($"repeats [{string.Join(",", repeats)}] has a negative count");
+        ctx.SetOutput(0, ctx.InputType(0), new TensorShape(x.Dims.Select((d, i) => d * repeats[i])));
+    }
+
+    /// <summary>DepthToSpace: [N, C, H, W] to [N, C/b², H·b, W·b]; mode DCR or CRD.</summary>
+    public static void DepthToSpace(ShapeContext ctx)
+    {
+        string mode = ctx.Node.GetString("mode", "DCR");
+        if (mode is not ("DCR" or "CRD")) throw ctx.Error($"mode must be DCR or CRD, not '{mode}'");
+        var (x, b) = BlockInput(ctx);
+        if (x is null) return;
+        if (x[1].IsKnown && x[1].Value % (b * b) != 0) throw ctx.Error($"{x[1]} channels are not divisible by blocksize² {b * b}");
+        ctx.SetOutput(0, ctx.InputType(0), new TensorShape([x[0], x[1] / (b * b), x[2] * b, x[3] * b]));
+    }
+
+    /// <summary>SpaceToDepth: [N, C, H, W] to [N, C·b², H/b, W/b].</summary>
+    public static void SpaceToDepth(ShapeContext ctx)
+    {
+        var (x, b) = BlockInput(ctx);
+        if (x is null) return;
+        for (int i = 2; i < 4; i++)
+            if (x[i].IsKnown && x[i].Value % b != 0) throw ctx.Error($"dimension {i} of {x} is not divisible by blocksize {b}");
+        ctx.SetOutput(0, ctx.InputType(0), new TensorShape([x[0], x[1] * (b * b), x[2] / b, x[3] / b]));
+    }
+
+    private static (TensorShape? X, long BlockSize) BlockInput(ShapeContext ctx)
+    {
+        long b = ctx.Node.GetInt("blocksize", 0);
+        if (b < 1) throw ctx.Error(ctx.Node.HasAttribute("blocksize") ? $"blocksize must be positive, not {b}" : "the blocksize attribute is required");
+        var x = ctx.RequireInputShape(0);
+        if (x is not null && x.Rank != 4) throw ctx.Error($"needs a 4-D N x C x H x W input, got {x}");
+        if (x is null) ctx.SetOutput(0, ctx.InputType(0), null);
+        return (x, b);
+    }
+
+    /// <summary>Trilu: same shape; the input needs rank 2 or more, k (optional) one integer.</summary>
+    public static void Trilu(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        if (x is not null && x.Rank < 2) throw ctx.Error($"needs rank 2 or more, got {x}");
+        if (ctx.HasInput(1) && ctx.ConstantInts(1) is { Length: not 1 } k) throw ctx.Error($"k must hold one value, not {k.Length}");
+        ctx.SetOutput(0, ctx.InputType(0), x);
+    }
 }

@@ -67,6 +67,84 @@ internal static class NormalizationKernels
             new Tensor(DataType.Float32, statShape, means), new Tensor(DataType.Float32, statShape, invStd)];
     }
 
+    /// <summary>InstanceNormalization: each (sample, channel) plane normalized on its own, then scaled and shifted per channel.</summary>
+    public static Tensor[] InstanceNormalization(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        if (x.Rank < 3) throw node.Fail($"needs an N x C x spatial input, got {x.ShapeText()}");
+        int channels = x.Shape[1];
+        return NormalizeBlocks(node, x, channels, 1, node.Required(inputs, 1), node.Required(inputs, 2));
+    }
+
+    /// <summary>
+    /// GroupNormalization: the channels of each sample split into num_groups groups, each group
+    /// normalized over its channels and spatial elements, then scaled and shifted per channel
+    /// (per group for opset &lt; 21).
+    /// </summary>
+    public static Tensor[] GroupNormalization(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        if (x.Rank < 3) throw node.Fail($"needs an N x C x spatial input, got {x.ShapeText()}");
+        int groups = (int)node.GetInt("num_groups", 0), channels = x.Shape[1];
+        if (groups < 1 || channels % groups != 0) throw node.Fail($"{channels} channels are not divisible into {groups} groups");
+        int affinePerChannel = node.GetInt(OpsetNormalizer.LegacyGroupAffineAttribute, 0) != 0 ? channels / groups : 1;
+        return NormalizeBlocks(node, x, groups, affinePerChannel, node.Required(inputs, 1), node.Required(inputs, 2));
+    }
+
+    /// <summary>
+    /// Splits each sample into <paramref name="blocks"/> contiguous blocks, normalizes each to zero
+    /// mean and unit variance (plus epsilon), then applies scale and bias per channel, one value
+    /// covering <paramref name="channelsPerValue"/> consecutive channels.
+    /// </summary>
+    private static Tensor[] NormalizeBlocks(Node node, Tensor x, int blocks, int channelsPerValue, Tensor scaleTensor, Tensor biasTensor)
+    {
+        var src = node.FloatsOf(x);
+        var scale = node.FloatsOf(scaleTensor);
+        var bias = node.FloatsOf(biasTensor);
+        int channels = x.Shape[1];
+        if (scale.Length * channelsPerValue != channels || bias.Length * channelsPerValue != channels)
+            throw node.Fail($"scale {scaleTensor.ShapeText()} and bias {biasTensor.ShapeText()} do not fit {channels} channels");
+        float epsilon = node.GetFloat("epsilon", 1e-5f);
+        int spatial = Strides.Product(x.Shape.AsSpan(2));
+        int block = channels / blocks * spatial;
+        var dst = new float[src.Length];
+        for (int start = 0; start < src.Length; start += block)
+        {
+            var values = src.AsSpan(start, block);
+            double sum = 0, sq = 0;
+            foreach (float v in values) sum += v;
+            double mean = sum / block;
+            foreach (float v in values) sq += (v - mean) * (v - mean);
+            double inv = 1.0 / Math.Sqrt(sq / block + epsilon);
+            for (int j = 0; j < block; j++)
+            {
+                int c = (start + j) / spatial % channels / channelsPerValue;
+                dst[start + j] = (float)((values[j] - mean) * inv) * scale[c] + bias[c];
+            }
+        }
+        return [new Tensor(DataType.Float32, x.Shape, dst)];
+    }
+
+    /// <summary>MeanVarianceNormalization: (x - mean) / (std + 1e-9) over <c>axes</c> (default 0, 2, 3).</summary>
+    public static Tensor[] MeanVarianceNormalization(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        var src = node.FloatsOf(x);
+        var axes = (node.GetInts("axes") ?? [0, 2, 3]).Select(a => node.Axis(a, x.Rank)).ToHashSet();
+        var keptShape = x.Shape.Select((d, i) => axes.Contains(i) ? 1 : d).ToArray();
+        var slot = Strides.BroadcastIndex(x.Shape, keptShape);
+        int slots = Strides.Product(keptShape), count = src.Length / Math.Max(1, slots);
+        var mean = new double[slots];
+        var variance = new double[slots];
+        for (int i = 0; i < src.Length; i++) mean[slot[i]] += src[i];
+        for (int s = 0; s < slots; s++) mean[s] /= count;
+        for (int i = 0; i < src.Length; i++) variance[slot[i]] += (src[i] - mean[slot[i]]) * (src[i] - mean[slot[i]]);
+        var dst = new float[src.Length];
+        for (int i = 0; i < src.Length; i++)
+            dst[i] = (float)((src[i] - mean[slot[i]]) / (Math.Sqrt(variance[slot[i]] / count) + 1e-9));
+        return [new Tensor(DataType.Float32, x.Shape, dst)];
+    }
+
     public static Tensor[] Softmax(Node node, Tensor?[] inputs) => AlongAxis(node, inputs, Softmax);
     public static Tensor[] LogSoftmax(Node node, Tensor?[] inputs) => AlongAxis(node, inputs, LogSoftmax);
     public static Tensor[] Hardmax(Node node, Tensor?[] inputs) => AlongAxis(node, inputs, Hardmax);
