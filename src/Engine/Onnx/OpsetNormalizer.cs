@@ -7,9 +7,10 @@ namespace EdgeAgent.Engine.Onnx;
 /// Rewrites older-opset node forms into the newest form, so shape rules, kernels and passes
 /// each implement one semantics per op: attributes that later opsets moved to inputs become
 /// constant inputs (Clip min/max, Slice, Squeeze/Unsqueeze/Reduce axes, Split sizes, Pad),
-/// Upsample and opset-10 Resize become opset-11 Resize, Constant's value_* attributes become
-/// one <c>value</c> tensor, opset &lt; 13 Softmax, LogSoftmax and Hardmax are marked with their flattening behaviour, and
-/// opset &lt; 21 GroupNormalization with its per-group scale and bias.
+/// Upsample and opset-10 Resize become opset-11 Resize, Scatter becomes ScatterElements,
+/// Constant's value_* attributes become one <c>value</c> tensor, opset &lt; 13 Softmax,
+/// LogSoftmax and Hardmax are marked with their flattening behaviour, and opset &lt; 21
+/// GroupNormalization with its per-group scale and bias.
 /// </summary>
 public static class OpsetNormalizer
 {
@@ -65,6 +66,7 @@ public static class OpsetNormalizer
                     MoveToInput(graph, node, 2, "value", a => Tensor.Scalar(a.Float));
                     break;
                 case "Upsample": UpsampleToResize(graph, node); break;
+                case "Scatter": node.OpType = "ScatterElements"; break; // opsets 9-10: the same op under its old name
                 case "Resize" when opset < 11:
                     // Opset 10: (X, scales) with asymmetric coordinates.
                     node.Inputs.Insert(1, null);

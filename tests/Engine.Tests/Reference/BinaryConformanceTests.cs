@@ -4,7 +4,7 @@ using Tensor = EdgeAgent.Engine.Tensors.Tensor;
 
 namespace EdgeAgent.Engine.Tests.Reference;
 
-/// <summary>Variadic Max/Min/Sum/Mean, Mod, logic and ordering comparisons against ONNX Runtime.</summary>
+/// <summary>Variadic Max/Min/Sum/Mean, Mod, logic and ordering comparisons, bitwise ops and CastLike against ONNX Runtime.</summary>
 public sealed class BinaryConformanceTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Names => ConformanceRunner.Names(Cases);
@@ -67,6 +67,31 @@ public sealed class BinaryConformanceTests(ITestOutputHelper output)
             var j = b.IntInput("j", -2, 2, 3, 1);
             b.OutOf(DataType.Bool, "GreaterOrEqual", [i, j]);
             b.OutOf(DataType.Bool, "LessOrEqual", [i, j]);
+        }),
+        new("BitwiseAnd, BitwiseOr, BitwiseXor, BitwiseNot on int64, int32 and uint8", 18, b =>
+        {
+            var i = b.IntInput("i", -1000, 1000, 3, 4);
+            var j = b.IntInput("j", -1000, 1000, 4);
+            foreach (var op in new[] { "BitwiseAnd", "BitwiseOr", "BitwiseXor" }) b.OutOf(DataType.Int64, op, [i, j]);
+            b.OutOf(DataType.Int64, "BitwiseNot", [i]);
+            var p = b.Feed("p", Tensor.FromInts([5, -6, 1 << 20, 0, -1, 12345], 2, 3));
+            var q = b.Feed("q", Tensor.FromInts([3, 9, -8], 3));
+            b.OutOf(DataType.Int32, "BitwiseAnd", [p, q]);
+            b.OutOf(DataType.Int32, "BitwiseXor", [p, q]);
+            b.OutOf(DataType.Int32, "BitwiseNot", [p]);
+            var u = b.Feed("u", new Tensor(DataType.UInt8, [2, 4], new byte[] { 1, 255, 128, 7, 64, 3, 200, 0 }));
+            var shifts = b.Feed("shifts", new Tensor(DataType.UInt8, [4], new byte[] { 0, 1, 3, 7 }));
+            b.OutOf(DataType.UInt8, "BitwiseOr", [u, shifts]);
+            b.OutOf(DataType.UInt8, "BitwiseNot", [u]);
+        }),
+        new("CastLike to int64, float, int32, bool", 15, b =>
+        {
+            var x = b.Uniform("x", -5, 5, 3, 4);
+            var i = b.IntInput("i", -9, 9, 3, 4);
+            b.OutOf(DataType.Int64, "CastLike", [x, i]);
+            b.Out("CastLike", [i, x]);
+            b.OutOf(DataType.Int32, "CastLike", [x, b.Feed("like32", Tensor.FromInts([1], 1))]);
+            b.OutOf(DataType.Bool, "CastLike", [i, b.BoolInput("flag", 1)]);
         }),
     ];
 }

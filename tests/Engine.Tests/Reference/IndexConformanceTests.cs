@@ -4,7 +4,7 @@ using Tensor = EdgeAgent.Engine.Tensors.Tensor;
 
 namespace EdgeAgent.Engine.Tests.Reference;
 
-/// <summary>GatherElements, GatherND, ScatterElements, ScatterND, OneHot and TopK against ONNX Runtime.</summary>
+/// <summary>GatherElements, GatherND, ScatterElements (and opset-10 Scatter), ScatterND, OneHot and TopK against ONNX Runtime.</summary>
 public sealed class IndexConformanceTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Names => ConformanceRunner.Names(Cases);
@@ -68,6 +68,11 @@ public sealed class IndexConformanceTests(ITestOutputHelper output)
             var columns = b.IntInput("columns", -6, 5, 3, 2);
             b.Out("ScatterElements", [y, columns, b.Input("u", 3, 2)], Int("axis", 1), String("reduction", "add"));
             b.OutOf(DataType.Int64, "ScatterElements", [b.IntInput("i", -9, 9, 5, 4), distinct, b.IntInput("iu", -9, 9, 3, 4)]);
+        }),
+        new("Scatter, the opset-10 name of ScatterElements", 10, b =>
+        {
+            var x = b.Input("x", 5, 4);
+            b.Out("Scatter", [x, DistinctIndices(b, "distinct", 5, 3, 4), b.Input("updates", 3, 4)]);
         }),
         new("ScatterND rows and elements, reductions", 18, b =>
         {

@@ -2,7 +2,7 @@ using static EdgeAgent.Engine.Onnx.OnnxAttr;
 
 namespace EdgeAgent.Engine.Tests.Reference;
 
-/// <summary>InstanceNormalization, GroupNormalization (opsets 18 and 21) and MeanVarianceNormalization against ONNX Runtime.</summary>
+/// <summary>InstanceNormalization, GroupNormalization (opsets 18 and 21), MeanVarianceNormalization and LRN against ONNX Runtime.</summary>
 public sealed class NormalizationConformanceTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Names => ConformanceRunner.Names(Cases);
@@ -35,6 +35,14 @@ public sealed class NormalizationConformanceTests(ITestOutputHelper output)
             var x = b.Input("x", 2, 6, 4, 5);
             b.Out("GroupNormalization", [x, b.Weight("scale", 3), b.Weight("bias", 3)], Int("num_groups", 3));
             b.Out("GroupNormalization", [x, b.Weight("scale2", 2), b.Weight("bias2", 2)], Int("num_groups", 2));
+        }),
+        new("LRN window sizes and parameters", 13, b =>
+        {
+            var x = b.Input("x", 2, 7, 3, 4);
+            b.Out("LRN", [x], Int("size", 3));
+            b.Out("LRN", [x], Int("size", 4), Float("alpha", 0.01f), Float("beta", 0.5f), Float("bias", 2));
+            b.Out("LRN", [x], Int("size", 1));
+            b.Out("LRN", [x], Int("size", 9), Float("alpha", 0.1f));
         }),
     ];
 }

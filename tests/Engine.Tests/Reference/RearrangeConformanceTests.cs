@@ -4,7 +4,7 @@ using Tensor = EdgeAgent.Engine.Tensors.Tensor;
 
 namespace EdgeAgent.Engine.Tests.Reference;
 
-/// <summary>Tile, DepthToSpace, SpaceToDepth, Trilu, Range, EyeLike and Size against ONNX Runtime.</summary>
+/// <summary>Tile, DepthToSpace, SpaceToDepth, Trilu, Range, EyeLike, Size, ReverseSequence and CenterCropPad against ONNX Runtime.</summary>
 public sealed class RearrangeConformanceTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Names => ConformanceRunner.Names(Cases);
@@ -54,6 +54,18 @@ public sealed class RearrangeConformanceTests(ITestOutputHelper output)
             b.OutOf(DataType.Int64, "EyeLike", [x], Int("dtype", (long)DataType.Int64));
             b.OutOf(DataType.Int32, "EyeLike", [b.Feed("ints", Tensor.FromInts([1, 2, 3, 4, 5, 6], 3, 2))]);
             b.OutOf(DataType.Int64, "Size", [b.Input("cube", 2, 3, 4)]);
+        }),
+        new("ReverseSequence time-major and batch-major, CenterCropPad", 18, b =>
+        {
+            var x = b.Input("x", 4, 3, 2);
+            b.Out("ReverseSequence", [x, b.Longs("lens", 4, 1, 2)]);
+            b.Out("ReverseSequence", [b.Input("y", 3, 5, 2), b.Longs("lens2", 0, 5, 3)], Int("batch_axis", 0), Int("time_axis", 1));
+            b.OutOf(DataType.Int64, "ReverseSequence", [b.IntInput("i", -9, 9, 2, 4), b.Longs("lens3", 3, 4)], Int("batch_axis", 0), Int("time_axis", 1));
+            var image = b.Input("image", 2, 5, 6);
+            b.Out("CenterCropPad", [image, b.Longs("crop", 1, 3, 4)]);
+            b.Out("CenterCropPad", [image, b.Longs("pad", 3, 8, 9)]);
+            b.Out("CenterCropPad", [image, b.Longs("mixed", 2, 10)], Ints("axes", 1, -1));
+            b.Out("CenterCropPad", [image, b.Longs("odd", 4)], Ints("axes", 2));
         }),
     ];
 }

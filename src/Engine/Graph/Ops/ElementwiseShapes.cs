@@ -34,6 +34,35 @@ internal static class ElementwiseShapes
         ctx.SetOutput(0, ctx.InputType(0), x);
     }
 
+    /// <summary>BitwiseAnd, BitwiseOr, BitwiseXor: integer operands of one type, broadcast.</summary>
+    public static void Bitwise(ShapeContext ctx)
+    {
+        CheckSameType(ctx, 0, 1, allowDifferent: false);
+        CheckInteger(ctx);
+        ctx.SetOutput(0, ctx.InputType(0), Broadcasting.Shape(ctx, ctx.RequireInputShape(0), ctx.RequireInputShape(1)));
+    }
+
+    public static void BitwiseNot(ShapeContext ctx)
+    {
+        CheckInteger(ctx);
+        SameAsInput(ctx);
+    }
+
+    private static void CheckInteger(ShapeContext ctx)
+    {
+        if (!ctx.InputType(0).IsInteger() && ctx.InputType(0) != DataType.Undefined)
+            throw ctx.Error($"the inputs must be integer tensors, not {ctx.InputType(0).Name()}");
+    }
+
+    /// <summary>CastLike: input 0 converted to the element type of input 1.</summary>
+    public static void CastLike(ShapeContext ctx)
+    {
+        if (!ctx.HasInput(1)) throw ctx.Error("input 1 (target_type) is required");
+        var to = ctx.InputType(1);
+        var values = to.IsInteger() && ctx.InputType(0).IsInteger() ? ctx.InputValues(0) : null;
+        ctx.SetOutput(0, to, ctx.RequireInputShape(0), values);
+    }
+
     /// <summary>ONNX Gelu: checks the <c>approximate</c> attribute.</summary>
     public static void Gelu(ShapeContext ctx)
     {

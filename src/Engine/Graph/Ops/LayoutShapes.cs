@@ -346,4 +346,49 @@ internal static class LayoutShapes
         if (ctx.HasInput(1) && ctx.ConstantInts(1) is { Length: not 1 } k) throw ctx.Error($"k must hold one value, not {k.Length}");
         ctx.SetOutput(0, ctx.InputType(0), x);
     }
+
+    /// <summary>ReverseSequence: same shape; batch_axis and time_axis are 0 and 1 in either order, sequence_lens one per batch.</summary>
+    public static void ReverseSequence(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        var (batch, time) = SequenceAxes(ctx.Node);
+        if (x is not null && x.Rank < 2) throw ctx.Error($"needs rank 2 or more, got {x}");
+        if (!ctx.HasInput(1)) throw ctx.Error("input 1 (sequence_lens) is required");
+        if (x is not null && x[batch].IsKnown && ctx.InputShape(1) is { } lens && lens.ElementCount is long n && n != x[batch].Value)
+            throw ctx.Error($"sequence_lens {lens} must hold one length per batch ({x[batch]})");
+        ctx.SetOutput(0, ctx.InputType(0), x);
+    }
+
+    public static (int Batch, int Time) SequenceAxes(Node node)
+    {
+        long batch = node.GetInt("batch_axis", 1), time = node.GetInt("time_axis", 0);
+        if (batch is not (0 or 1) || time is not (0 or 1) || batch == time)
+            throw new ShapeInferenceException($"{node.Describe()}: batch_axis and time_axis must be 0 and 1 in some order, not {batch} and {time}");
+        return ((int)batch, (int)time);
+    }
+
+    /// <summary>CenterCropPad: the axes (all, or the <c>axes</c> attribute) take the sizes of the shape input.</summary>
+    public static void CenterCropPad(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        if (!ctx.HasInput(1)) throw ctx.Error("input 1 (shape) is required");
+        if (x is null) { ctx.SetOutput(0, ctx.InputType(0), null); return; }
+        var axes = CropAxes(ctx.Node, x.Rank);
+        var sizes = ctx.ConstantInts(1);
+        var dims = x.Dims.ToArray();
+        if (sizes is not null && sizes.Length != axes.Length) throw ctx.Error($"{sizes.Length} sizes for {axes.Length} axes");
+        if (sizes is not null && sizes.Any(s => s < 0)) throw ctx.Error($"shape [{string.Join(",", sizes)}] has a negative size");
+        for (int i = 0; i < axes.Length; i++) dims[axes[i]] = sizes is null ? Dim.Unknown : Dim.Known(sizes[i]);
+        ctx.SetOutput(0, ctx.InputType(0), new TensorShape(dims));
+    }
+
+    public static int[] CropAxes(Node node, int rank)
+    {
+        var given = node.GetInts("axes");
+        if (given is null) return Enumerable.Range(0, rank).ToArray();
+        var axes = given.Select(a => a < 0 ? a + rank : a).ToArray();
+        if (axes.Any(a => a < 0 || a >= rank) || axes.Distinct().Count() != axes.Length)
+            throw new ShapeInferenceException($"{node.Describe()}: axes [{string.Join(",", given)}] are not distinct axes of rank {rank}");
+        return axes.Select(a => (int)a).ToArray();
+    }
 }

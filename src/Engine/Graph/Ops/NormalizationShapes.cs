@@ -3,7 +3,7 @@ using EdgeAgent.Engine.Tensors;
 
 namespace EdgeAgent.Engine.Graph.Ops;
 
-/// <summary>Shape rules of InstanceNormalization, GroupNormalization and MeanVarianceNormalization: same shape, checked parameters.</summary>
+/// <summary>Shape rules of InstanceNormalization, GroupNormalization, MeanVarianceNormalization and LRN: same shape, checked parameters.</summary>
 internal static class NormalizationShapes
 {
     public static void InstanceNormalization(ShapeContext ctx)
@@ -41,6 +41,16 @@ internal static class NormalizationShapes
             var normalized = axes.Select(a => ctx.NormalizeAxis(a, x.Rank)).ToList();
             if (normalized.Distinct().Count() != normalized.Count) throw ctx.Error($"axes [{string.Join(",", axes)}] repeat");
         }
+        ctx.SetOutput(0, ctx.InputType(0), x);
+    }
+
+    /// <summary>LRN: same shape; size (required) is a positive window of channels.</summary>
+    public static void LRN(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        if (!ctx.Node.HasAttribute("size")) throw ctx.Error("the size attribute is required");
+        if (ctx.Node.GetInt("size", 0) is var size && size < 1) throw ctx.Error($"size must be positive, not {size}");
+        if (x is not null && x.Rank < 3) throw ctx.Error($"needs an N x C x spatial input, got {x}");
         ctx.SetOutput(0, ctx.InputType(0), x);
     }
 

@@ -49,6 +49,9 @@ public static class OpSchemas
         Add(ElementwiseShapes.PRelu, "PRelu");
         Add(ElementwiseShapes.Variadic, "Max", "Min", "Sum", "Mean");
         Add(ElementwiseShapes.Mod, "Mod");
+        Add(ElementwiseShapes.Bitwise, "BitwiseAnd", "BitwiseOr", "BitwiseXor");
+        Add(ElementwiseShapes.BitwiseNot, "BitwiseNot");
+        Add(ElementwiseShapes.CastLike, "CastLike");
         Add(ElementwiseShapes.Dropout, "Dropout");
         Add(ElementwiseShapes.Arithmetic, "Add", "Sub", "Mul", "Div", "Pow");
         Add(ElementwiseShapes.Comparison, "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And", "Or", "Xor");
@@ -83,6 +86,8 @@ public static class OpSchemas
         Add(LayoutShapes.DepthToSpace, "DepthToSpace");
         Add(LayoutShapes.SpaceToDepth, "SpaceToDepth");
         Add(LayoutShapes.Trilu, "Trilu");
+        Add(LayoutShapes.ReverseSequence, "ReverseSequence");
+        Add(LayoutShapes.CenterCropPad, "CenterCropPad");
         Add(IndexShapes.GatherElements, "GatherElements");
         Add(IndexShapes.GatherND, "GatherND");
         Add(IndexShapes.ScatterElements, "ScatterElements");
@@ -92,6 +97,7 @@ public static class OpSchemas
         Add(NormalizationShapes.InstanceNormalization, "InstanceNormalization");
         Add(NormalizationShapes.GroupNormalization, "GroupNormalization");
         Add(NormalizationShapes.MeanVarianceNormalization, "MeanVarianceNormalization");
+        Add(NormalizationShapes.LRN, "LRN");
         Add(SourceShapes.Shape, "Shape");
         Add(SourceShapes.Constant, "Constant");
         Add(SourceShapes.ConstantOfShape, "ConstantOfShape");

@@ -215,6 +215,24 @@ internal static class BinaryKernels
         return [SourceKernels.CastTo(new Tensor(DataType.Int64, shape, r), a.Type)];
     }
 
+    /// <summary>BitwiseAnd, BitwiseOr and BitwiseXor on integer tensors.</summary>
+    public static Tensor[] Bitwise(Node node, Tensor?[] inputs)
+    {
+        var a = node.Required(inputs, 0);
+        var b = node.Required(inputs, 1);
+        if (a.Type != b.Type) throw TypeMismatch(node, a, b);
+        if (!a.Type.IsInteger()) throw node.Fail($"unsupported element type {a.Type.Name()}");
+        var shape = BroadcastShape(node, a.Shape, b.Shape);
+        Func<long, long, long> f = node.OpType switch
+        {
+            "BitwiseAnd" => (x, y) => x & y,
+            "BitwiseOr" => (x, y) => x | y,
+            "BitwiseXor" => (x, y) => x ^ y,
+            _ => throw node.Fail("not a bitwise op"),
+        };
+        return [SourceKernels.CastTo(new Tensor(DataType.Int64, shape, Broadcast(shape, a.ToLongs(), a.Shape, b.ToLongs(), b.Shape, f)), a.Type)];
+    }
+
     /// <summary>PRelu: x where x >= 0, slope * x elsewhere; the slope broadcasts to x.</summary>
     public static Tensor[] PRelu(Node node, Tensor?[] inputs)
     {

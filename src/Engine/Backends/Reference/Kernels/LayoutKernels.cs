@@ -4,7 +4,7 @@ using EdgeAgent.Engine.Tensors;
 
 namespace EdgeAgent.Engine.Backends.Reference.Kernels;
 
-/// <summary>Ops that only move or re-label data: reshape family, transpose, slice, concat, split, gather, expand, pad, tile, depth/space, Trilu.</summary>
+/// <summary>Ops that only move or re-label data: reshape family, transpose, slice, concat, split, gather, expand, pad, tile, depth/space, Trilu, ReverseSequence, CenterCropPad.</summary>
 internal static class LayoutKernels
 {
     public static Tensor[] Reshape(Node node, Tensor?[] inputs)
@@ -324,5 +324,51 @@ internal static class LayoutKernels
             map[i] = (upper ? diagonal >= k : diagonal <= k) ? i : -1;
         }
         return [Gathering.Take(x, x.Shape, map)];
+    }
+
+    /// <summary>ReverseSequence: for each batch b, the first sequence_lens[b] steps along time_axis in reverse order, the rest as they are.</summary>
+    public static Tensor[] ReverseSequence(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        var lens = node.Required(inputs, 1).ToLongs();
+        var (batchAxis, timeAxis) = LayoutShapes.SequenceAxes(node);
+        if (x.Rank < 2) throw node.Fail($"needs rank 2 or more, got {x.ShapeText()}");
+        int batches = x.Shape[batchAxis], steps = x.Shape[timeAxis];
+        if (lens.Length != batches) throw node.Fail($"{lens.Length} sequence lengths for {batches} batches");
+        if (lens.Any(l => l < 0 || l > steps)) throw node.Fail($"sequence lengths [{string.Join(",", lens)}] must lie in [0, {steps}]");
+        var strides = Strides.Of(x.Shape);
+        var map = new int[x.Length];
+        if (map.Length > 0)
+        {
+            var index = new int[x.Rank];
+            int o = 0;
+            do
+            {
+                int t = index[timeAxis], length = (int)lens[index[batchAxis]];
+                int source = t < length ? length - 1 - t : t;
+                map[o] = o + (source - t) * strides[timeAxis];
+                o++;
+            } while (Strides.Next(index, x.Shape));
+        }
+        return [Gathering.Take(x, x.Shape, map)];
+    }
+
+    /// <summary>CenterCropPad: each axis cropped to a centered window or zero-padded around the input, the odd element going to the end.</summary>
+    public static Tensor[] CenterCropPad(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        var sizes = node.Required(inputs, 1).ToLongs();
+        var axes = LayoutShapes.CropAxes(node, x.Rank);
+        if (sizes.Length != axes.Length) throw node.Fail($"{sizes.Length} sizes for {axes.Length} axes");
+        var maps = x.Shape.Select(d => Enumerable.Range(0, d).ToArray()).ToArray();
+        for (int i = 0; i < axes.Length; i++)
+        {
+            int size = x.Shape[axes[i]];
+            if (sizes[i] < 0 || sizes[i] > int.MaxValue) throw node.Fail($"invalid size {sizes[i]}");
+            int target = (int)sizes[i];
+            int offset = target <= size ? (size - target) / 2 : -((target - size) / 2);
+            maps[axes[i]] = Enumerable.Range(0, target).Select(j => j + offset is var s && s >= 0 && s < size ? s : -1).ToArray();
+        }
+        return [Gathering.Take(x, maps.Select(m => m.Length).ToArray(), Gathering.AxisMap(x.Shape, maps))];
     }
 }

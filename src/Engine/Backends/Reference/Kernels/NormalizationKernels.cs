@@ -145,6 +145,35 @@ internal static class NormalizationKernels
         return [new Tensor(DataType.Float32, x.Shape, dst)];
     }
 
+    /// <summary>
+    /// LRN: each element divided by (bias + alpha / size · Σ x²)^beta, the sum over the window of
+    /// <c>size</c> channels around it (floor((size-1)/2) before, ceil((size-1)/2) after).
+    /// </summary>
+    public static Tensor[] LRN(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        if (x.Rank < 3) throw node.Fail($"needs an N x C x spatial input, got {x.ShapeText()}");
+        int size = (int)node.GetInt("size", 0);
+        if (size < 1) throw node.Fail($"size must be positive, not {size}");
+        float alpha = node.GetFloat("alpha", 1e-4f), beta = node.GetFloat("beta", 0.75f), bias = node.GetFloat("bias", 1f);
+        var src = node.FloatsOf(x);
+        int channels = x.Shape[1], spatial = Strides.Product(x.Shape.AsSpan(2));
+        int before = (size - 1) / 2, after = size - 1 - before;
+        var dst = new float[src.Length];
+        for (int i = 0; i < src.Length; i++)
+        {
+            int c = i / spatial % channels, planeStart = i - c * spatial;
+            double sum = 0;
+            for (int k = Math.Max(0, c - before); k <= Math.Min(channels - 1, c + after); k++)
+            {
+                float v = src[planeStart + k * spatial];
+                sum += (double)v * v;
+            }
+            dst[i] = (float)(src[i] / Math.Pow(bias + alpha / size * sum, beta));
+        }
+        return [new Tensor(DataType.Float32, x.Shape, dst)];
+    }
+
     public static Tensor[] Softmax(Node node, Tensor?[] inputs) => AlongAxis(node, inputs, Softmax);
     public static Tensor[] LogSoftmax(Node node, Tensor?[] inputs) => AlongAxis(node, inputs, LogSoftmax);
     public static Tensor[] Hardmax(Node node, Tensor?[] inputs) => AlongAxis(node, inputs, Hardmax);

@@ -3,7 +3,7 @@ using EdgeAgent.Engine.Tensors;
 
 namespace EdgeAgent.Engine.Backends.Reference.Kernels;
 
-/// <summary>Constant, ConstantOfShape, Shape, Size, Range, EyeLike and Cast.</summary>
+/// <summary>Constant, ConstantOfShape, Shape, Size, Range, EyeLike, Cast and CastLike.</summary>
 internal static class SourceKernels
 {
     public static Tensor[] Constant(Node node, Tensor?[] inputs) =>
@@ -38,6 +38,9 @@ internal static class SourceKernels
         if (to is DataType.Undefined or DataType.String) throw node.Fail($"cannot cast to type {node.GetInt("to", 0)}");
         return [CastTo(x, to)];
     }
+
+    public static Tensor[] CastLike(Node node, Tensor?[] inputs) =>
+        [CastTo(node.Required(inputs, 0), node.Required(inputs, 1).Type)];
 
     /// <summary>Converts element by element; float to integer truncates toward zero, like a C cast.</summary>
     public static Tensor CastTo(Tensor x, DataType to)

@@ -154,6 +154,13 @@ internal static class UnaryKernels
         throw node.Fail($"unsupported element type {x.Type.Name()}");
     }
 
+    public static Tensor[] BitwiseNot(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        if (!x.Type.IsInteger()) throw node.Fail($"unsupported element type {x.Type.Name()}");
+        return [SourceKernels.CastTo(new Tensor(DataType.Int64, x.Shape, Array.ConvertAll(x.ToLongs(), v => ~v)), x.Type)];
+    }
+
     public static Tensor[] Not(Node node, Tensor?[] inputs)
     {
         var x = node.Required(inputs, 0);
