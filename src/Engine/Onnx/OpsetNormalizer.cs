@@ -7,13 +7,21 @@ namespace EdgeAgent.Engine.Onnx;
 /// Rewrites older-opset node forms into the newest form, so shape rules, kernels and passes
 /// each implement one semantics per op: attributes that later opsets moved to inputs become
 /// constant inputs (Clip min/max, Slice, Squeeze/Unsqueeze/Reduce axes, Split sizes, Pad),
-/// Upsample and opset-10 Resize become opset-11 Resize, Constant's value_* attributes become
-/// one <c>value</c> tensor, and opset &lt; 13 Softmax is marked with its flattening behaviour.
+/// Upsample and opset-10 Resize become opset-11 Resize, Scatter becomes ScatterElements,
+/// Constant's value_* attributes become one <c>value</c> tensor, opset &lt; 13 Softmax,
+/// LogSoftmax and Hardmax are marked with their flattening behaviour, and opset &lt; 21
+/// GroupNormalization with its per-group scale and bias.
 /// </summary>
 public static class OpsetNormalizer
 {
-    /// <summary>Marks Softmax nodes from opset &lt; 13, which flatten to 2-D at <c>axis</c>.</summary>
+    /// <summary>Marks Softmax, LogSoftmax and Hardmax nodes from opset &lt; 13, which flatten to 2-D at <c>axis</c>.</summary>
     public const string LegacySoftmaxAttribute = "legacy_flatten";
+
+    /// <summary>
+    /// Marks GroupNormalization nodes from opset &lt; 21, whose scale and bias hold one value per
+    /// group; from opset 21 on they hold one per channel.
+    /// </summary>
+    public const string LegacyGroupAffineAttribute = "legacy_affine_per_group";
 
     /// <summary>
     /// Opset-10 Resize's nearest rounding: down when upsampling, up when downsampling (ONNX's
@@ -46,7 +54,8 @@ public static class OpsetNormalizer
                 case "ReduceSum" when opset < 13:
                     MoveToInput(graph, node, 1, "axes", a => Ints(a.Ints));
                     break;
-                case "ReduceMean" or "ReduceMax" or "ReduceMin" or "ReduceProd" when opset < 18:
+                case "ReduceMean" or "ReduceMax" or "ReduceMin" or "ReduceProd" or "ReduceL1" or "ReduceL2"
+                    or "ReduceLogSum" or "ReduceLogSumExp" or "ReduceSumSquare" when opset < 18:
                     MoveToInput(graph, node, 1, "axes", a => Ints(a.Ints));
                     break;
                 case "Split" when opset < 13:
@@ -57,13 +66,17 @@ public static class OpsetNormalizer
                     MoveToInput(graph, node, 2, "value", a => Tensor.Scalar(a.Float));
                     break;
                 case "Upsample": UpsampleToResize(graph, node); break;
+                case "Scatter": node.OpType = "ScatterElements"; break; // opsets 9-10: the same op under its old name
                 case "Resize" when opset < 11:
                     // Opset 10: (X, scales) with asymmetric coordinates.
                     node.Inputs.Insert(1, null);
                     SetDefault(node, "coordinate_transformation_mode", "asymmetric");
                     SetDefault(node, "nearest_mode", LegacyNearestMode);
                     break;
-                case "Softmax" when opset < 13:
+                case "GroupNormalization" when opset < 21:
+                    node.SetAttribute(NodeAttribute.Of(LegacyGroupAffineAttribute, 1L));
+                    break;
+                case "Softmax" or "LogSoftmax" or "Hardmax" when opset < 13:
                     node.SetAttribute(NodeAttribute.Of(LegacySoftmaxAttribute, 1L));
                     if (!node.HasAttribute("axis")) node.SetAttribute(NodeAttribute.Of("axis", 1L));
                     break;

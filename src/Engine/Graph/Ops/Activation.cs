@@ -39,7 +39,7 @@ public readonly record struct Activation(ActivationKind Kind, float Alpha = 0, f
             case "LeakyRelu": return new(ActivationKind.LeakyRelu, node.GetFloat("alpha", 0.01f));
             case "HardSigmoid": return new(ActivationKind.HardSigmoid, node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f));
             case FusedOps.Silu: return new(ActivationKind.Silu);
-            case FusedOps.Gelu: return new(ActivationKind.Gelu);
+            case FusedOps.Gelu: return GeluUsesTanh(node) ? null : new(ActivationKind.Gelu);
             case "Clip":
                 // Bounds must be constant scalars to become parameters.
                 float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
@@ -49,6 +49,17 @@ public readonly record struct Activation(ActivationKind Kind, float Alpha = 0, f
             default: return null;
         }
     }
+
+    /// <summary>
+    /// True when a Gelu node (ONNX opset 20) asks for the tanh approximation, false for the erf
+    /// form (the default, and the optimizer's Gelu); an error for any other approximation.
+    /// </summary>
+    public static bool GeluUsesTanh(Node node) => node.GetString("approximate", "none") switch
+    {
+        "none" => false,
+        "tanh" => true,
+        var other => throw new ShapeInferenceException($"{node.Describe()}: approximate must be 'none' or 'tanh', not '{other}'"),
+    };
 
     public static Activation FromAttributes(Node node)
     {

@@ -26,6 +26,9 @@ public static class FusedOps
 
     public static readonly IReadOnlySet<string> Names = new HashSet<string> { FusedConv, FusedGemm, FusedMatMul, Silu, Gelu, QuantizedOps.QConv };
 
+    /// <summary>Our ops that ONNX also defines with the same meaning: Gelu (opset 20), whose default is our erf form.</summary>
+    public static readonly IReadOnlySet<string> AlsoOnnx = new HashSet<string> { Gelu };
+
     internal static void FusedConvShape(ShapeContext ctx)
     {
         if (ctx.Node.GetInt("transposed", 0) != 0) LinearShapes.ConvTranspose(ctx);

@@ -294,4 +294,101 @@ internal static class LayoutShapes
         if (!ctx.HasInput(2) && !ctx.HasInput(3)) throw ctx.Error("needs scales or sizes");
         ctx.SetOutput(0, ctx.InputType(0), new TensorShape(Enumerable.Repeat(Dim.Unknown, x.Rank)));
     }
+
+    public static void Tile(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        if (!ctx.HasInput(1)) throw ctx.Error("input 1 (repeats) is required");
+        var repeats = ctx.InputValues(1);
+        if (x is null) { ctx.SetOutput(0, ctx.InputType(0), null); return; }
+        if (repeats is null) { ctx.SetOutput(0, ctx.InputType(0), new TensorShape(Enumerable.Repeat(Dim.Unknown, x.Rank))); return; }
+        if (repeats.Length != x.Rank) throw ctx.Error($"{repeats.Length} repeats for a rank-{x.Rank} input");
+        if (repeats.Any(r => r.IsKnown && r.Value < 0)) throw ctx.Error($"repeats [{string.Join(",", repeats)}] has a negative count");
+        ctx.SetOutput(0, ctx.InputType(0), new TensorShape(x.Dims.Select((d, i) => d * repeats[i])));
+    }
+
+    /// <summary>DepthToSpace: [N, C, H, W] to [N, C/b², H·b, W·b]; mode DCR or CRD.</summary>
+    public static void DepthToSpace(ShapeContext ctx)
+    {
+        string mode = ctx.Node.GetString("mode", "DCR");
+        if (mode is not ("DCR" or "CRD")) throw ctx.Error($"mode must be DCR or CRD, not '{mode}'");
+        var (x, b) = BlockInput(ctx);
+        if (x is null) return;
+        if (x[1].IsKnown && x[1].Value % (b * b) != 0) throw ctx.Error($"{x[1]} channels are not divisible by blocksize² {b * b}");
+        ctx.SetOutput(0, ctx.InputType(0), new TensorShape([x[0], x[1] / (b * b), x[2] * b, x[3] * b]));
+    }
+
+    /// <summary>SpaceToDepth: [N, C, H, W] to [N, C·b², H/b, W/b].</summary>
+    public static void SpaceToDepth(ShapeContext ctx)
+    {
+        var (x, b) = BlockInput(ctx);
+        if (x is null) return;
+        for (int i = 2; i < 4; i++)
+            if (x[i].IsKnown && x[i].Value % b != 0) throw ctx.Error($"dimension {i} of {x} is not divisible by blocksize {b}");
+        ctx.SetOutput(0, ctx.InputType(0), new TensorShape([x[0], x[1] * (b * b), x[2] / b, x[3] / b]));
+    }
+
+    private static (TensorShape? X, long BlockSize) BlockInput(ShapeContext ctx)
+    {
+        long b = ctx.Node.GetInt("blocksize", 0);
+        if (b < 1) throw ctx.Error(ctx.Node.HasAttribute("blocksize") ? $"blocksize must be positive, not {b}" : "the blocksize attribute is required");
+        var x = ctx.RequireInputShape(0);
+        if (x is not null && x.Rank != 4) throw ctx.Error($"needs a 4-D N x C x H x W input, got {x}");
+        if (x is null) ctx.SetOutput(0, ctx.InputType(0), null);
+        return (x, b);
+    }
+
+    /// <summary>Trilu: same shape; the input needs rank 2 or more, k (optional) one integer.</summary>
+    public static void Trilu(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        if (x is not null && x.Rank < 2) throw ctx.Error($"needs rank 2 or more, got {x}");
+        if (ctx.HasInput(1) && ctx.ConstantInts(1) is { Length: not 1 } k) throw ctx.Error($"k must hold one value, not {k.Length}");
+        ctx.SetOutput(0, ctx.InputType(0), x);
+    }
+
+    /// <summary>ReverseSequence: same shape; batch_axis and time_axis are 0 and 1 in either order, sequence_lens one per batch.</summary>
+    public static void ReverseSequence(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        var (batch, time) = SequenceAxes(ctx.Node);
+        if (x is not null && x.Rank < 2) throw ctx.Error($"needs rank 2 or more, got {x}");
+        if (!ctx.HasInput(1)) throw ctx.Error("input 1 (sequence_lens) is required");
+        if (x is not null && x[batch].IsKnown && ctx.InputShape(1) is { } lens && lens.ElementCount is long n && n != x[batch].Value)
+            throw ctx.Error($"sequence_lens {lens} must hold one length per batch ({x[batch]})");
+        ctx.SetOutput(0, ctx.InputType(0), x);
+    }
+
+    public static (int Batch, int Time) SequenceAxes(Node node)
+    {
+        long batch = node.GetInt("batch_axis", 1), time = node.GetInt("time_axis", 0);
+        if (batch is not (0 or 1) || time is not (0 or 1) || batch == time)
+            throw new ShapeInferenceException($"{node.Describe()}: batch_axis and time_axis must be 0 and 1 in some order, not {batch} and {time}");
+        return ((int)batch, (int)time);
+    }
+
+    /// <summary>CenterCropPad: the axes (all, or the <c>axes</c> attribute) take the sizes of the shape input.</summary>
+    public static void CenterCropPad(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        if (!ctx.HasInput(1)) throw ctx.Error("input 1 (shape) is required");
+        if (x is null) { ctx.SetOutput(0, ctx.InputType(0), null); return; }
+        var axes = CropAxes(ctx.Node, x.Rank);
+        var sizes = ctx.ConstantInts(1);
+        var dims = x.Dims.ToArray();
+        if (sizes is not null && sizes.Length != axes.Length) throw ctx.Error($"{sizes.Length} sizes for {axes.Length} axes");
+        if (sizes is not null && sizes.Any(s => s < 0)) throw ctx.Error($"shape [{string.Join(",", sizes)}] has a negative size");
+        for (int i = 0; i < axes.Length; i++) dims[axes[i]] = sizes is null ? Dim.Unknown : Dim.Known(sizes[i]);
+        ctx.SetOutput(0, ctx.InputType(0), new TensorShape(dims));
+    }
+
+    public static int[] CropAxes(Node node, int rank)
+    {
+        var given = node.GetInts("axes");
+        if (given is null) return Enumerable.Range(0, rank).ToArray();
+        var axes = given.Select(a => a < 0 ? a + rank : a).ToArray();
+        if (axes.Any(a => a < 0 || a >= rank) || axes.Distinct().Count() != axes.Length)
+            throw new ShapeInferenceException($"{node.Describe()}: axes [{string.Join(",", given)}] are not distinct axes of rank {rank}");
+        return axes.Select(a => (int)a).ToArray();
+    }
 }

@@ -122,6 +122,17 @@ internal static class LinearShapes
         ctx.SetOutput(0, ctx.InputType(0), new TensorShape(dims));
     }
 
+    /// <summary>ArgMax, ArgMin: int64 indices, the axis removed (or kept as 1 with keepdims).</summary>
+    public static void ArgReduce(ShapeContext ctx)
+    {
+        var x = ctx.RequireInputShape(0);
+        if (x is null) { ctx.SetOutput(0, DataType.Int64, null); return; }
+        int axis = ctx.NormalizeAxis(ctx.Node.GetInt("axis", 0), x.Rank);
+        bool keep = ctx.Node.GetInt("keepdims", 1) != 0;
+        var dims = keep ? x.Dims.Select((d, i) => i == axis ? Dim.Known(1) : d) : x.Dims.Where((_, i) => i != axis);
+        ctx.SetOutput(0, DataType.Int64, new TensorShape(dims));
+    }
+
     /// <summary>Normalized reduce axes; all axes when none are given; null when not constant.</summary>
     public static HashSet<int>? ResolveReduceAxes(ShapeContext ctx, int rank)
     {

@@ -1,10 +1,11 @@
+using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using EdgeAgent.Engine.Graph;
 using EdgeAgent.Engine.Tensors;
 
 namespace EdgeAgent.Engine.Backends.Reference.Kernels;
 
-/// <summary>Two- and three-input element-wise ops with NumPy broadcasting.</summary>
+/// <summary>Element-wise ops of two or more inputs with NumPy broadcasting.</summary>
 internal static class BinaryKernels
 {
     public static int[] BroadcastShape(Node node, params int[][] shapes)
@@ -107,25 +108,145 @@ internal static class BinaryKernels
         return dst;
     }
 
+    /// <summary>Equal, Less, LessOrEqual, Greater, GreaterOrEqual on numbers; And, Or, Xor, Equal on bools.</summary>
     public static Tensor[] Compare(Node node, Tensor?[] inputs)
     {
         var a = node.Required(inputs, 0);
         var b = node.Required(inputs, 1);
         if (a.Type != b.Type) throw TypeMismatch(node, a, b);
         var shape = BroadcastShape(node, a.Shape, b.Shape);
-        bool[] r = (node.OpType, a.Data) switch
+        string op = node.OpType;
+        bool[] r = a.Data switch
         {
-            ("And", bool[] x) => Broadcast(shape, x, a.Shape, (bool[])b.Data, b.Shape, (p, q) => p && q),
-            ("Equal", bool[] x) => Broadcast(shape, x, a.Shape, (bool[])b.Data, b.Shape, (p, q) => p == q),
-            ("Equal", float[] x) => Broadcast(shape, x, a.Shape, (float[])b.Data, b.Shape, (p, q) => p == q),
-            ("Less", float[] x) => Broadcast(shape, x, a.Shape, (float[])b.Data, b.Shape, (p, q) => p < q),
-            ("Greater", float[] x) => Broadcast(shape, x, a.Shape, (float[])b.Data, b.Shape, (p, q) => p > q),
-            ("Equal", _) when a.Type.IsInteger() => Broadcast(shape, a.ToLongs(), a.Shape, b.ToLongs(), b.Shape, (p, q) => p == q),
-            ("Less", _) when a.Type.IsInteger() => Broadcast(shape, a.ToLongs(), a.Shape, b.ToLongs(), b.Shape, (p, q) => p < q),
-            ("Greater", _) when a.Type.IsInteger() => Broadcast(shape, a.ToLongs(), a.Shape, b.ToLongs(), b.Shape, (p, q) => p > q),
+            bool[] x when Logic(op) is { } f => Broadcast(shape, x, a.Shape, (bool[])b.Data, b.Shape, f),
+            float[] x when Order<float>(op) is { } f => Broadcast(shape, x, a.Shape, (float[])b.Data, b.Shape, f),
+            _ when a.Type.IsInteger() && Order<long>(op) is { } g => Broadcast(shape, a.ToLongs(), a.Shape, b.ToLongs(), b.Shape, g),
             _ => throw node.Fail($"unsupported element type {a.Type.Name()}"),
         };
         return [new Tensor(DataType.Bool, shape, r)];
+    }
+
+    private static Func<bool, bool, bool>? Logic(string op) => op switch
+    {
+        "And" => (p, q) => p && q,
+        "Or" => (p, q) => p || q,
+        "Xor" => (p, q) => p != q,
+        "Equal" => (p, q) => p == q,
+        _ => null,
+    };
+
+    private static Func<T, T, bool>? Order<T>(string op) where T : INumber<T> => op switch
+    {
+        "Equal" => (p, q) => p == q,
+        "Less" => (p, q) => p < q,
+        "LessOrEqual" => (p, q) => p <= q,
+        "Greater" => (p, q) => p > q,
+        "GreaterOrEqual" => (p, q) => p >= q,
+        _ => null,
+    };
+
+    /// <summary>Max, Min, Sum and Mean of one or more inputs, all broadcast together, folded left to right.</summary>
+    public static Tensor[] Variadic(Node node, Tensor?[] inputs)
+    {
+        var parts = inputs.Select((t, i) => t ?? throw node.Fail($"input {i} is required")).ToArray();
+        if (parts.Length == 0) throw node.Fail("needs at least one input");
+        var first = parts[0];
+        foreach (var p in parts)
+            if (p.Type != first.Type) throw TypeMismatch(node, first, p);
+        string op = node.OpType;
+        var shape = first.Shape;
+        if (first.Data is float[] floats)
+        {
+            Func<float, float, float> f = op switch
+            {
+                "Max" => MathF.Max,
+                "Min" => MathF.Min,
+                "Sum" or "Mean" => (x, y) => x + y,
+                _ => throw node.Fail("not a variadic op"),
+            };
+            var acc = floats;
+            foreach (var p in parts.Skip(1))
+            {
+                var next = BroadcastShape(node, shape, p.Shape);
+                acc = Broadcast(next, acc, shape, p.Floats, p.Shape, f);
+                shape = next;
+            }
+            if (op == "Mean") acc = Array.ConvertAll(acc, v => v / parts.Length);
+            return [new Tensor(DataType.Float32, shape, acc)];
+        }
+        if (first.Type.IsInteger() && op is "Max" or "Min")
+        {
+            Func<long, long, long> g = op == "Max" ? Math.Max : Math.Min;
+            var acc = first.ToLongs();
+            foreach (var p in parts.Skip(1))
+            {
+                var next = BroadcastShape(node, shape, p.Shape);
+                acc = Broadcast(next, acc, shape, p.ToLongs(), p.Shape, g);
+                shape = next;
+            }
+            return [SourceKernels.CastTo(new Tensor(DataType.Int64, shape, acc), first.Type)];
+        }
+        throw node.Fail($"unsupported element type {first.Type.Name()}");
+    }
+
+    /// <summary>
+    /// Mod: with <c>fmod</c> = 0 the remainder takes the divisor's sign (integers only), with
+    /// <c>fmod</c> = 1 the dividend's, as C's fmod.
+    /// </summary>
+    public static Tensor[] Mod(Node node, Tensor?[] inputs)
+    {
+        var a = node.Required(inputs, 0);
+        var b = node.Required(inputs, 1);
+        if (a.Type != b.Type) throw TypeMismatch(node, a, b);
+        var shape = BroadcastShape(node, a.Shape, b.Shape);
+        bool fmod = node.GetInt("fmod", 0) != 0;
+        if (a.Data is float[] fa)
+        {
+            if (!fmod) throw node.Fail("Mod of float tensors needs fmod=1");
+            return [new Tensor(DataType.Float32, shape, Broadcast(shape, fa, a.Shape, b.Floats, b.Shape, (x, y) => x % y))];
+        }
+        if (!a.Type.IsInteger()) throw node.Fail($"unsupported element type {a.Type.Name()}");
+        var r = Broadcast(shape, a.ToLongs(), a.Shape, b.ToLongs(), b.Shape, (x, y) =>
+        {
+            if (y == 0) throw node.Fail("integer modulo by zero");
+            long m = x % y;
+            return !fmod && m != 0 && (m < 0) != (y < 0) ? m + y : m;
+        });
+        return [SourceKernels.CastTo(new Tensor(DataType.Int64, shape, r), a.Type)];
+    }
+
+    /// <summary>BitwiseAnd, BitwiseOr and BitwiseXor on integer tensors.</summary>
+    public static Tensor[] Bitwise(Node node, Tensor?[] inputs)
+    {
+        var a = node.Required(inputs, 0);
+        var b = node.Required(inputs, 1);
+        if (a.Type != b.Type) throw TypeMismatch(node, a, b);
+        if (!a.Type.IsInteger()) throw node.Fail($"unsupported element type {a.Type.Name()}");
+        var shape = BroadcastShape(node, a.Shape, b.Shape);
+        Func<long, long, long> f = node.OpType switch
+        {
+            "BitwiseAnd" => (x, y) => x & y,
+            "BitwiseOr" => (x, y) => x | y,
+            "BitwiseXor" => (x, y) => x ^ y,
+            _ => throw node.Fail("not a bitwise op"),
+        };
+        return [SourceKernels.CastTo(new Tensor(DataType.Int64, shape, Broadcast(shape, a.ToLongs(), a.Shape, b.ToLongs(), b.Shape, f)), a.Type)];
+    }
+
+    /// <summary>PRelu: x where x >= 0, slope * x elsewhere; the slope broadcasts to x.</summary>
+    public static Tensor[] PRelu(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        var slope = node.Required(inputs, 1);
+        if (x.Type != slope.Type) throw TypeMismatch(node, x, slope);
+        var shape = BroadcastShape(node, x.Shape, slope.Shape);
+        if (!shape.AsSpan().SequenceEqual(x.Shape))
+            throw node.Fail($"slope {slope.ShapeText()} does not broadcast to the input {x.ShapeText()}");
+        if (x.Data is float[] fx)
+            return [new Tensor(DataType.Float32, shape, Broadcast(shape, fx, x.Shape, slope.Floats, slope.Shape, (v, k) => v < 0 ? k * v : v))];
+        if (!x.Type.IsInteger()) throw node.Fail($"unsupported element type {x.Type.Name()}");
+        var r = Broadcast(shape, x.ToLongs(), x.Shape, slope.ToLongs(), slope.Shape, (v, k) => v < 0 ? k * v : v);
+        return [SourceKernels.CastTo(new Tensor(DataType.Int64, shape, r), x.Type)];
     }
 
     public static Tensor[] Where(Node node, Tensor?[] inputs)

@@ -57,5 +57,4 @@ internal static class FusedKernels
     }
 
     public static Tensor[] Silu(Node n, Tensor?[] i) => UnaryKernels.Map(n, i, new Activation(ActivationKind.Silu).Apply);
-    public static Tensor[] Gelu(Node n, Tensor?[] i) => UnaryKernels.Map(n, i, new Activation(ActivationKind.Gelu).Apply);
 }

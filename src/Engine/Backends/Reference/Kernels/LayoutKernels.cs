@@ -4,7 +4,7 @@ using EdgeAgent.Engine.Tensors;
 
 namespace EdgeAgent.Engine.Backends.Reference.Kernels;
 
-/// <summary>Ops that only move or re-label data: reshape family, transpose, slice, concat, split, gather, expand, pad.</summary>
+/// <summary>Ops that only move or re-label data: reshape family, transpose, slice, concat, split, gather, expand, pad, tile, depth/space, Trilu, ReverseSequence, CenterCropPad.</summary>
 internal static class LayoutKernels
 {
     public static Tensor[] Reshape(Node node, Tensor?[] inputs)
@@ -256,5 +256,119 @@ internal static class LayoutKernels
         int period = 2 * (size - 1);
         i = ((i % period) + period) % period;
         return i < size ? i : period - i;
+    }
+
+    public static Tensor[] Tile(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        var repeats = node.Required(inputs, 1).ToLongs();
+        if (repeats.Length != x.Rank) throw node.Fail($"{repeats.Length} repeats for a rank-{x.Rank} input");
+        if (repeats.Any(r => r < 0)) throw node.Fail($"repeats [{string.Join(",", repeats)}] has a negative count");
+        var maps = x.Shape.Select((d, i) => Enumerable.Range(0, (int)(d * repeats[i])).Select(j => j % d).ToArray()).ToArray();
+        return [Gathering.Take(x, maps.Select(m => m.Length).ToArray(), Gathering.AxisMap(x.Shape, maps))];
+    }
+
+    /// <summary>
+    /// DepthToSpace as a reshape to 6-D, a transpose and a reshape back: DCR reads the channel
+    /// axis as (block row, block column, channel), CRD as (channel, block row, block column).
+    /// </summary>
+    public static Tensor[] DepthToSpace(Node node, Tensor?[] inputs)
+    {
+        var (x, b, n, c, h, w) = BlockInput(node, inputs);
+        if (c % (b * b) != 0) throw node.Fail($"{c} channels are not divisible by blocksize² {b * b}");
+        int depth = c / (b * b);
+        bool crd = node.GetString("mode", "DCR") switch
+        {
+            "DCR" => false,
+            "CRD" => true,
+            var other => throw node.Fail($"mode must be DCR or CRD, not '{other}'"),
+        };
+        var moved = crd
+            ? Permute(x.Reshape(n, depth, b, b, h, w), [0, 1, 4, 2, 5, 3])
+            : Permute(x.Reshape(n, b, b, depth, h, w), [0, 3, 4, 1, 5, 2]);
+        return [moved.Reshape(n, depth, h * b, w * b)];
+    }
+
+    /// <summary>SpaceToDepth, DepthToSpace's DCR inverse: each b x b block becomes b² channels.</summary>
+    public static Tensor[] SpaceToDepth(Node node, Tensor?[] inputs)
+    {
+        var (x, b, n, c, h, w) = BlockInput(node, inputs);
+        if (h % b != 0 || w % b != 0) throw node.Fail($"{x.ShapeText()} is not divisible into {b}x{b} blocks");
+        var moved = Permute(x.Reshape(n, c, h / b, b, w / b, b), [0, 3, 5, 1, 2, 4]);
+        return [moved.Reshape(n, c * b * b, h / b, w / b)];
+    }
+
+    private static (Tensor X, int B, int N, int C, int H, int W) BlockInput(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        int b = (int)node.GetInt("blocksize", 0);
+        if (b < 1) throw node.Fail($"blocksize must be positive, not {b}");
+        if (x.Rank != 4) throw node.Fail($"needs a 4-D N x C x H x W input, got {x.ShapeText()}");
+        return (x, b, x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]);
+    }
+
+    /// <summary>Trilu: keeps the upper (column - row >= k) or lower (column - row <= k) triangle of the last two axes, zeros elsewhere.</summary>
+    public static Tensor[] Trilu(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        if (x.Rank < 2) throw node.Fail($"needs rank 2 or more, got {x.ShapeText()}");
+        var kTensor = KernelArgs.Optional(inputs, 1);
+        if (kTensor is { Length: not 1 }) throw node.Fail($"k must hold one value, not {kTensor.ShapeText()}");
+        long k = kTensor?.ToLongs()[0] ?? 0;
+        bool upper = node.GetInt("upper", 1) != 0;
+        int rows = x.Shape[^2], cols = x.Shape[^1];
+        var map = new int[x.Length];
+        for (int i = 0; i < map.Length; i++)
+        {
+            long diagonal = i % cols - i / cols % rows;
+            map[i] = (upper ? diagonal >= k : diagonal <= k) ? i : -1;
+        }
+        return [Gathering.Take(x, x.Shape, map)];
+    }
+
+    /// <summary>ReverseSequence: for each batch b, the first sequence_lens[b] steps along time_axis in reverse order, the rest as they are.</summary>
+    public static Tensor[] ReverseSequence(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        var lens = node.Required(inputs, 1).ToLongs();
+        var (batchAxis, timeAxis) = LayoutShapes.SequenceAxes(node);
+        if (x.Rank < 2) throw node.Fail($"needs rank 2 or more, got {x.ShapeText()}");
+        int batches = x.Shape[batchAxis], steps = x.Shape[timeAxis];
+        if (lens.Length != batches) throw node.Fail($"{lens.Length} sequence lengths for {batches} batches");
+        if (lens.Any(l => l < 0 || l > steps)) throw node.Fail($"sequence lengths [{string.Join(",", lens)}] must lie in [0, {steps}]");
+        var strides = Strides.Of(x.Shape);
+        var map = new int[x.Length];
+        if (map.Length > 0)
+        {
+            var index = new int[x.Rank];
+            int o = 0;
+            do
+            {
+                int t = index[timeAxis], length = (int)lens[index[batchAxis]];
+                int source = t < length ? length - 1 - t : t;
+                map[o] = o + (source - t) * strides[timeAxis];
+                o++;
+            } while (Strides.Next(index, x.Shape));
+        }
+        return [Gathering.Take(x, x.Shape, map)];
+    }
+
+    /// <summary>CenterCropPad: each axis cropped to a centered window or zero-padded around the input, the odd element going to the end.</summary>
+    public static Tensor[] CenterCropPad(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        var sizes = node.Required(inputs, 1).ToLongs();
+        var axes = LayoutShapes.CropAxes(node, x.Rank);
+        if (sizes.Length != axes.Length) throw node.Fail($"{sizes.Length} sizes for {axes.Length} axes");
+        var maps = x.Shape.Select(d => Enumerable.Range(0, d).ToArray()).ToArray();
+        for (int i = 0; i < axes.Length; i++)
+        {
+            int size = x.Shape[axes[i]];
+            if (sizes[i] < 0 || sizes[i] > int.MaxValue) throw node.Fail($"invalid size {sizes[i]}");
+            int target = (int)sizes[i];
+            int offset = target <= size ? (size - target) / 2 : -((target - size) / 2);
+            maps[axes[i]] = Enumerable.Range(0, target).Select(j => j + offset is var s && s >= 0 && s < size ? s : -1).ToArray();
+        }
+        return [Gathering.Take(x, maps.Select(m => m.Length).ToArray(), Gathering.AxisMap(x.Shape, maps))];
     }
 }

@@ -3,7 +3,7 @@ using EdgeAgent.Engine.Tensors;
 
 namespace EdgeAgent.Engine.Backends.Reference.Kernels;
 
-/// <summary>Constant, ConstantOfShape, Shape and Cast.</summary>
+/// <summary>Constant, ConstantOfShape, Shape, Size, Range, EyeLike, Cast and CastLike.</summary>
 internal static class SourceKernels
 {
     public static Tensor[] Constant(Node node, Tensor?[] inputs) =>
@@ -39,6 +39,9 @@ internal static class SourceKernels
         return [CastTo(x, to)];
     }
 
+    public static Tensor[] CastLike(Node node, Tensor?[] inputs) =>
+        [CastTo(node.Required(inputs, 0), node.Required(inputs, 1).Type)];
+
     /// <summary>Converts element by element; float to integer truncates toward zero, like a C cast.</summary>
     public static Tensor CastTo(Tensor x, DataType to)
     {
@@ -57,4 +60,40 @@ internal static class SourceKernels
         };
         return new Tensor(to, x.Shape, data);
     }
+
+    public static Tensor[] Range(Node node, Tensor?[] inputs)
+    {
+        var start = node.Required(inputs, 0);
+        var limit = node.Required(inputs, 1);
+        var delta = node.Required(inputs, 2);
+        long n = Graph.Ops.SourceShapes.RangeLength(node, start, limit, delta);
+        if (n > Tensor.MaxElements) throw node.Fail($"{n} elements is too many");
+        if (start.Type.IsFloat())
+        {
+            float s = start.ToFloats()[0], d = delta.ToFloats()[0];
+            var f = new float[n];
+            for (int i = 0; i < n; i++) f[i] = s + i * d;
+            return [CastTo(Tensor.FromFloats(f, (int)n), start.Type)];
+        }
+        long si = start.ToLongs()[0], di = delta.ToLongs()[0];
+        var l = new long[n];
+        for (int i = 0; i < n; i++) l[i] = si + i * di;
+        return [CastTo(Tensor.FromLongs(l, (int)n), start.Type)];
+    }
+
+    /// <summary>EyeLike: ones on the k-th diagonal (above the main one for k > 0), zeros elsewhere.</summary>
+    public static Tensor[] EyeLike(Node node, Tensor?[] inputs)
+    {
+        var x = node.Required(inputs, 0);
+        if (x.Rank != 2) throw node.Fail($"needs a 2-D input, got {x.ShapeText()}");
+        var type = Graph.Ops.SourceShapes.EyeLikeType(node, x.Type);
+        long k = node.GetInt("k", 0);
+        int cols = x.Shape[1];
+        var map = new int[x.Length];
+        for (int i = 0; i < map.Length; i++) map[i] = i % cols - i / cols == k ? 0 : -1;
+        return [Gathering.Take(CastTo(Tensor.Scalar(1f), type), x.Shape, map)];
+    }
+
+    public static Tensor[] Size(Node node, Tensor?[] inputs) =>
+        [new Tensor(DataType.Int64, [], new long[] { node.Required(inputs, 0).Length })];
 }
