@@ -46,6 +46,15 @@ public sealed class TextLineReader : IDisposable
             ? ProfiledModel.Build(classifier!, "direction classifier", [1, 3, h, w], [1, 3, h, w], [b, 3, h, w], settings)
             : null;
         var rec = ProfiledModel.Build(recognizer, "recognizer", [1, 3, h, widths[0]], [1, 3, h, widths[0]], [b, 3, h, widths[^1]], settings);
+        // A dictionary of another recognizer would decode every line into wrong characters: refuse it here, once.
+        var outputs = rec.For(1, h, widths[0]).Engine.Outputs;
+        if (outputs.Count == 0 || outputs[0].Shape.Length != 3 || outputs[0].Shape[2] != decoder.Classes)
+        {
+            rec.Dispose();
+            (cls as IDisposable)?.Dispose();
+            string got = outputs.Count == 0 ? "nothing" : $"[{string.Join("x", outputs[0].Shape)}]";
+            throw new Cli.CliUsageException($"recognizer '{recognizer}' outputs {got}; the dictionary '{dictionary}' needs [N x steps x {decoder.Classes}] (blank + {decoder.Classes - 1} characters): they do not belong together");
+        }
         return new TextLineReader(lineOptions, cls, rec, decoder);
     }
 

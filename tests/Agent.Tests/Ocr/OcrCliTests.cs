@@ -79,6 +79,20 @@ public sealed class OcrCliTests : IDisposable
         Assert.Contains("scripts/fetch-models.sh", result.Error);
     }
 
+    [Fact]
+    public void A_dictionary_of_another_recognizer_is_refused_in_one_line()
+    {
+        string models = Path.Combine(_dir, "models");
+        Directory.CreateDirectory(models);
+        foreach (var file in new[] { "ch_PP-OCRv4_det_infer.onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx" })
+            File.CreateSymbolicLink(Path.Combine(models, file), CliRunner.Model(file));
+        File.WriteAllText(Path.Combine(models, "ppocr_keys_v1.txt"), "a\nb\nc\n");
+        string image = RenderedScenes.Take("det", 1)[0].File;
+        var result = CliRunner.Run("ocr", "--image", image, "--models", models, "--backend", "cpu", "--no-autotune", "--no-classifier");
+        AssertOneLineError(result, "needs [N x steps x 5]");
+        Assert.Contains("they do not belong together", result.Error);
+    }
+
     [Theory]
     [InlineData("--detector-size", "100", "multiple of 32")]
     [InlineData("--threads", "-1", "--threads must be")]
